@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("voronka.accounts.urls")),
+    path("", include("voronka.core.urls")),
+    path("", include("voronka.pipeline.urls")),
+    path("", include("voronka.crm.urls")),
+    path("activities/", include("voronka.activities.urls")),
+    path("documents/", include("voronka.documents.urls")),
+    path("emails/", include("voronka.emails.urls")),
+    path("plans/", include("voronka.plans.urls")),
+    path("feedback/", include("voronka.feedback.urls")),
+    path("analytics/", include("voronka.analytics.urls")),
+    path("imports/", include("voronka.imports.urls")),
+    path("settings/", include("voronka.administration.urls")),
+    path("api/v1/", include("voronka.api.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -1,0 +1,190 @@
+"""The deal card in a real browser: upload, playbook, log a call, move the stage; all survive a reload."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from tests.browser.conftest import screenshot
+from tests.factories import (
+    CompanyFactory,
+    ContactFactory,
+    LeadSourceFactory,
+    LostReasonFactory,
+    PlaybookStepFactory,
+    ProductFactory,
+    UserFactory,
+    make_pipeline,
+)
+from voronka.activities.models import Activity
+from voronka.activities.services import activity_log
+from voronka.documents.models import Document
+from voronka.pipeline import services
+from voronka.pipeline.models import (
+    Deal,
+    ExitRequirementKind,
+    PlaybookStepCompletion,
+    StageExitRequirement,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def sign_in(page, user, language="ru"):
+    """Log in by session cookie: the card does not depend on the login page being built."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [
+            {"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": page.base_url},
+            {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": page.base_url},
+        ]
+    )
+
+
+@pytest.fixture
+def rich_deal(db):
+    """A deal as a manager sees it mid-way: history, products, a playbook, documents, a timeline."""
+    manager = UserFactory(first_name="Анна", last_name="Смирнова")
+    pipeline = make_pipeline()
+    stages = list(pipeline.stages.order_by("order"))
+    stages[0].rotting_days = 7
+    stages[0].save()
+    for title in ("Выявить ЛПР", "Уточнить бюджет и сроки", "Назначить встречу"):
+        PlaybookStepFactory(stage=stages[1], title=title)
+    StageExitRequirement.objects.create(
+        stage=stages[1], kind=ExitRequirementKind.DOCUMENT, document_kind="proposal"
+    )
+    StageExitRequirement.objects.create(
+        stage=stages[1], kind=ExitRequirementKind.FIELD, field_name="expected_close_date"
+    )
+    LostReasonFactory(name="Дорого")
+    company = CompanyFactory(name="ООО «Северный ветер»", owner=manager)
+    contact = ContactFactory(
+        first_name="Игорь", last_name="Волков", position="Директор", company=company, owner=manager
+    )
+    started = timezone.now() - timedelta(days=12)
+    deal = services.deal_create(
+        title="Поставка станков ЧПУ",
+        owner=manager,
+        created_by=manager,
+        pipeline=pipeline,
+        company=company,
+        contacts=[contact],
+        amount=Decimal("1250000"),
+        lead_source=LeadSourceFactory(name="Выставка"),
+        description="Клиент модернизирует цех, нужен запуск до конца квартала.",
+        at=started,
+    )
+    services.deal_move_stage(
+        deal=deal, stage=stages[1], user=manager, at=started + timedelta(days=3)
+    )
+    services.deal_change_amount(
+        deal=deal, amount=Decimal("1480000"), user=manager, at=started + timedelta(days=4)
+    )
+    services.line_item_add(
+        deal=deal,
+        product=ProductFactory(name="Станок ЧПУ VX-500", price=Decimal("640000")),
+        quantity=Decimal(2),
+        unit_price=None,
+        user=manager,
+    )
+    ProductFactory(name="Пусконаладка", price=Decimal("85000"))
+    services.playbook_step_complete(
+        deal=deal, step=stages[1].playbook_steps.first(), user=manager
+    )
+    activity_log(
+        kind="call",
+        subject="Первый звонок: интерес подтверждён",
+        body="Обсудили объём, ждут КП.",
+        owner=manager,
+        deal=deal,
+        at=started + timedelta(days=1),
+    )
+    activity_log(
+        kind="meeting",
+        subject="Встреча на производстве",
+        owner=manager,
+        deal=deal,
+        at=started + timedelta(days=5),
+    )
+    activity_log(
+        kind="task",
+        subject="Отправить КП",
+        owner=manager,
+        deal=deal,
+        due_at=timezone.now() + timedelta(days=1),
+    )
+    deal.refresh_from_db()
+    return deal
+
+
+def _open_card(page, deal, user, language="ru"):
+    sign_in(page, user, language)
+    page.goto(f"{page.base_url}/deals/{deal.pk}/")
+    page.wait_for_selector("#deal-card")
+
+
+def test_deal_card_actions_survive_a_reload(page, rich_deal, tmp_path):
+    deal = rich_deal
+    _open_card(page, deal, deal.owner)
+    screenshot(page, "deal_card_ru")
+
+    # Upload a proposal: it lists with its stage and satisfies the exit requirement.
+    proposal = tmp_path / "kp.pdf"
+    proposal.write_bytes(b"%PDF-1.4 test proposal")
+    page.select_option("#deal-documents select[name=kind]", "proposal")
+    page.set_input_files("[data-testid=document-file]", str(proposal))
+    page.click("[data-testid=document-upload]")
+    page.wait_for_selector("#deal-documents .doc-name:has-text('kp.pdf')")
+
+    # Complete the second playbook step.
+    step = deal.stage.playbook_steps.order_by("order", "pk")[1]
+    page.click(f"[data-testid=playbook-step-{step.pk}]")
+    page.wait_for_selector(f"[data-testid=playbook-step-{step.pk}][aria-checked=true]")
+
+    # Log a call from the composer.
+    page.check("[data-testid=composer-call]", force=True)
+    page.fill("[data-testid=composer-subject]", "Звонок: согласовали сроки")
+    page.click("[data-testid=composer-save]")
+    page.wait_for_selector("#deal-timeline :text('Звонок: согласовали сроки')")
+
+    # Moving forward is refused while the close date is empty; the reason shows.
+    next_stage = deal.pipeline.stages.get(order=3)
+    page.click(f"[data-stage='{next_stage.pk}']")
+    page.wait_for_selector("[data-testid=stage-error]")
+    assert "Expected close date" in page.inner_text(
+        "[data-testid=stage-error]"
+    ) or "закрытия" in page.inner_text("[data-testid=stage-error]")
+
+    # Fill the date inline, then move through the progress bar.
+    page.click("[data-testid=edit-expected_close_date]")
+    page.fill("[data-testid=inline-edit-expected_close_date] input[type=date]", "2030-03-31")
+    page.click("[data-testid=save-expected_close_date]")
+    page.wait_for_selector("[data-testid=value-expected_close_date]:not(:has-text('—'))")
+    page.click(f"[data-stage='{next_stage.pk}']")
+    page.wait_for_selector(f".stage-step.current [data-stage='{next_stage.pk}']")
+
+    page.reload()
+    page.wait_for_selector("#deal-card")
+    assert page.locator("#deal-documents .doc-name", has_text="kp.pdf").count() == 1
+    assert page.locator("#deal-timeline", has_text="Звонок: согласовали сроки").count() == 1
+    assert page.locator(f".stage-step.current [data-stage='{next_stage.pk}']").count() == 1
+
+    deal.refresh_from_db()
+    assert deal.stage_id == next_stage.pk
+    assert Document.objects.filter(deal=deal, kind="proposal", stage__order=2).count() == 1
+    assert PlaybookStepCompletion.objects.filter(deal=deal, step=step).exists()
+    assert Activity.objects.filter(deal=deal, kind="call", subject__contains="сроки").count() == 1
+    assert Deal.objects.get(pk=deal.pk).expected_close_date.isoformat() == "2030-03-31"
+    screenshot(page, "deal_card_ru_after")
+
+
+def test_deal_card_in_english(page, rich_deal):
+    _open_card(page, rich_deal, rich_deal.owner, language="en")
+    assert page.locator("h2", has_text="Timeline").count() == 1
+    screenshot(page, "deal_card_en")

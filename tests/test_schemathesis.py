@@ -1,0 +1,49 @@
+"""Property-based check of the whole REST API against its own OpenAPI schema (schemathesis).
+
+Every operation gets a bounded number of generated requests, sent by an administrator's token
+through the WSGI app; no answer may be a 500, and every answer must match the declared status
+codes, content types and response schemas.
+"""
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+
+from tests.factories import (
+    CompanyFactory,
+    ContactFactory,
+    LostReasonFactory,
+    ProductFactory,
+    UserFactory,
+    make_deal,
+    make_pipeline,
+)
+from voronka.api.services import api_token_create
+
+pytestmark = pytest.mark.django_db
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+@pytest.fixture
+def admin_headers(db):
+    admin = UserFactory(role="admin", department=None)
+    pipeline = make_pipeline()
+    company = CompanyFactory(owner=admin)
+    ContactFactory(company=company)
+    ProductFactory()
+    LostReasonFactory()
+    for _ in range(2):
+        make_deal(owner=admin, pipeline=pipeline, company=company)
+    return {"Authorization": f"Bearer {api_token_create(user=admin, name='schemathesis').raw}"}
+
+
+@schema.parametrize()
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_api_conforms_to_its_schema(case, admin_headers):
+    case.call_and_validate(headers=admin_headers)

@@ -1,0 +1,70 @@
+"""Row-level visibility: the one place that decides which rows a user may see.
+
+A manager sees own rows, a head the rows owned by the department's members, admins and
+viewers everything. Every page, API endpoint and analytics query starts from these helpers.
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .models import Role, User
+
+
+def owner_filter(user: User, owner_path: str = "owner") -> Q:
+    """A Q object that keeps rows whose owner (reached through ``owner_path``) the user may see."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.sees_everything:
+        return Q()
+    if user.role == Role.HEAD and user.department_id is not None:
+        return Q(**{f"{owner_path}__department_id": user.department_id})
+    return Q(**{owner_path: user})
+
+
+def restrict(queryset: QuerySet, user: User, owner_path: str = "owner") -> QuerySet:
+    return queryset.filter(owner_filter(user, owner_path))
+
+
+def visible_users(user: User) -> QuerySet[User]:
+    """Users whose work this user may see (and, for heads, reassign deals to)."""
+    users = User.objects.filter(is_active=True)
+    if not user.is_authenticated:
+        return users.none()
+    if user.sees_everything:
+        return users
+    if user.role == Role.HEAD and user.department_id is not None:
+        return users.filter(department_id=user.department_id)
+    return users.filter(pk=user.pk)
+
+
+def visible_deals(user: User, queryset: QuerySet | None = None) -> QuerySet:
+    from voronka.pipeline.models import Deal
+
+    return restrict(Deal.objects.all() if queryset is None else queryset, user)
+
+
+def visible_companies(user: User, queryset: QuerySet | None = None) -> QuerySet:
+    """Companies the user owns (by the owner rule) or has a visible deal with."""
+    from voronka.crm.models import Company
+    from voronka.pipeline.models import Deal
+
+    companies = Company.objects.all() if queryset is None else queryset
+    if user.is_authenticated and user.is_active and user.sees_everything:
+        return companies
+    has_visible_deal = Exists(Deal.objects.filter(owner_filter(user), company_id=OuterRef("pk")))
+    return companies.filter(owner_filter(user) | Q(has_visible_deal))
+
+
+def visible_contacts(user: User, queryset: QuerySet | None = None) -> QuerySet:
+    """Contacts the user owns or that belong to a company the user can see."""
+    from voronka.crm.models import Contact
+
+    contacts = Contact.objects.all() if queryset is None else queryset
+    if user.is_authenticated and user.is_active and user.sees_everything:
+        return contacts
+    return contacts.filter(owner_filter(user) | Q(company__in=visible_companies(user).values("pk")))
+
+
+def visible_activities(user: User, queryset: QuerySet | None = None) -> QuerySet:
+    from voronka.activities.models import Activity
+
+    return restrict(Activity.objects.all() if queryset is None else queryset, user)

@@ -1,0 +1,63 @@
+"""Logging and completing activities. Each is linked to a deal and/or a contact and company."""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from voronka.accounts.models import User
+from voronka.core.errors import DomainError
+
+from .models import Activity, ActivityKind
+
+
+def activity_log(
+    *,
+    kind: str,
+    subject: str,
+    owner: User,
+    deal=None,
+    contact=None,
+    company=None,
+    body: str = "",
+    due_at: datetime | None = None,
+    done: bool | None = None,
+    at: datetime | None = None,
+) -> Activity:
+    """Record an activity. Calls, meetings, emails and notes are done when logged unless they
+    have a due date; tasks stay open until completed. The deal's current stage is recorded."""
+    if kind not in ActivityKind.values:
+        raise DomainError("Unknown activity kind.", field="kind")
+    if not subject.strip():
+        raise DomainError("Give the activity a subject.", field="subject")
+    at = at or timezone.now()
+    if done is None:
+        done = kind != ActivityKind.TASK and due_at is None
+    if deal is not None:
+        company = company or deal.company
+    activity = Activity.objects.create(
+        kind=kind,
+        subject=subject.strip(),
+        body=body,
+        owner=owner,
+        deal=deal,
+        contact=contact,
+        company=company,
+        stage_id=deal.stage_id if deal is not None else None,
+        due_at=due_at,
+        done_at=at if done else None,
+    )
+    return activity
+
+
+def activity_complete(*, activity: Activity, at: datetime | None = None) -> Activity:
+    if activity.done_at is None:
+        activity.done_at = at or timezone.now()
+        activity.save(update_fields=["done_at", "updated_at"])
+    return activity
+
+
+def activity_reopen(*, activity: Activity) -> Activity:
+    if activity.done_at is not None:
+        activity.done_at = None
+        activity.save(update_fields=["done_at", "updated_at"])
+    return activity

@@ -1,0 +1,115 @@
+"""Plotly figures as JSON for the analytics pages (rendered in the browser by plotly.min.js).
+
+Only aggregated rows reach these helpers; each returns a plain dict ``{"data": …, "layout": …}``
+that the template embeds with ``json_script``.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+PALETTE = ["#2f6fed", "#94a3b8", "#15803d", "#c2410c", "#7c3aed", "#0891b2"]
+FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, DejaVu Sans, sans-serif", "size": 12}
+
+
+def _layout(**extra) -> dict:
+    layout = {
+        "font": FONT,
+        "margin": {"l": 60, "r": 20, "t": 30, "b": 50},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "legend": {"orientation": "h", "y": -0.15},
+        "height": 380,
+    }
+    layout.update(extra)
+    return layout
+
+
+def figure_dict(figure: go.Figure) -> dict:
+    """A JSON-safe dict of the figure (numpy arrays and Decimals become plain lists)."""
+    return figure.to_plotly_json() | {"data": [trace.to_plotly_json() for trace in figure.data]}
+
+
+def _plain(values) -> list:
+    return [None if value is None else float(value) for value in values]
+
+
+def funnel_chart(labels: list[str], series: list[tuple[str, list]]) -> dict:
+    """A funnel chart: one trace per (name, values) series (e.g. this period, previous)."""
+    data = [
+        {
+            "type": "funnel",
+            "name": name,
+            "y": labels,
+            "x": _plain(values),
+            "textinfo": "value+percent initial",
+            "marker": {"color": PALETTE[index % len(PALETTE)]},
+        }
+        for index, (name, values) in enumerate(series)
+    ]
+    return {"data": data, "layout": _layout(margin={"l": 180, "r": 20, "t": 20, "b": 40})}
+
+
+def bar_chart(
+    labels: list[str],
+    series: list[tuple[str, list]],
+    *,
+    y_title: str = "",
+    percent: bool = False,
+    horizontal: bool = False,
+    error_high: list | None = None,
+) -> dict:
+    data = []
+    for index, (name, values) in enumerate(series):
+        trace = {
+            "type": "bar",
+            "name": name,
+            "marker": {"color": PALETTE[index % len(PALETTE)]},
+        }
+        if horizontal:
+            trace |= {"y": labels, "x": _plain(values), "orientation": "h"}
+        else:
+            trace |= {"x": labels, "y": _plain(values)}
+        if error_high is not None and index == 0:
+            trace["error_y"] = {"type": "data", "array": _plain(error_high), "visible": True}
+        data.append(trace)
+    axis = {"title": {"text": y_title}, "rangemode": "tozero"}
+    if percent:
+        axis["tickformat"] = ".0%"
+    layout = _layout(barmode="group")
+    if horizontal:
+        layout |= {"xaxis": axis, "yaxis": {"autorange": "reversed"}}
+        layout["margin"] = {"l": 180, "r": 20, "t": 20, "b": 40}
+    else:
+        layout["yaxis"] = axis
+    return {"data": data, "layout": layout}
+
+
+def heatmap_chart(
+    x_labels: list[str],
+    y_labels: list[str],
+    values: list[list],
+    text: list[list[str]],
+    *,
+    colorbar_title: str = "",
+    percent: bool = True,
+) -> dict:
+    data = [
+        {
+            "type": "heatmap",
+            "x": x_labels,
+            "y": y_labels,
+            "z": [_plain(row) for row in values],
+            "text": text,
+            "texttemplate": "%{text}",
+            "hovertemplate": "%{y} · %{x}: %{text}<extra></extra>",
+            "colorscale": "Blues",
+            "zmin": 0,
+            "zmax": 1 if percent else None,
+            "colorbar": {"title": {"text": colorbar_title}, "tickformat": ".0%" if percent else ""},
+        }
+    ]
+    layout = _layout(margin={"l": 160, "r": 20, "t": 20, "b": 90})
+    layout["height"] = max(300, 60 + 34 * len(y_labels))
+    layout["yaxis"] = {"autorange": "reversed"}
+    return {"data": data, "layout": layout}

@@ -1,0 +1,269 @@
+"""Win probability of each open deal now, cached on ``Deal.win_probability`` with a note.
+
+A deal's *cell* is (stage, age band, amount trend):
+
+* age band — whole days since first contact: 0–14, 15–30, 31–60, 61–120, over 120;
+* amount trend — the amount against ``initial_amount``: down (budget cut), same, up.
+
+History: every stay of a **closed** deal in a stage (``StageVisit``) says the deal was "in"
+each age band its stay overlapped, with the trend of the amount it entered the stage with (the
+``StageChange`` row that opened the stay). A cell's raw rate is the share of those distinct
+deals that were won.
+
+Smoothing is hierarchical empirical Bayes (cell → stage → pipeline): the pipeline rate p₀ is
+the share of closed deals won; each stage's rate is shrunk towards p₀ with a Beta prior fitted
+over the stages by the method of moments; each cell's rate is shrunk towards its stage's rate
+with a Beta prior fitted over that stage's cells:
+
+    p_cell = (won_cell + κ_stage · p_stage) / (n_cell + κ_stage)
+
+Open deals are updated with one UPDATE per cell (at most stages × 5 × 3), never row by row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    Q,
+    Value,
+    When,
+)
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from voronka.pipeline.models import Deal, DealStatus, Pipeline, StageChangeKind, StageVisit
+
+from .effectiveness import BetaPrior, fit_beta_prior
+from .velocity import whole_days
+
+# (low, high) whole days since first contact, both inclusive; None = no upper bound.
+AGE_BANDS: list[tuple[int, int | None]] = [(0, 14), (15, 30), (31, 60), (61, 120), (121, None)]
+TRENDS = ("down", "same", "up")
+ENTRY_KINDS = [StageChangeKind.CREATED, StageChangeKind.MOVED, StageChangeKind.REOPENED]
+
+
+def age_band_label(index: int) -> str:
+    low, high = AGE_BANDS[index]
+    if high is None:
+        return _("over %(days)s days") % {"days": low - 1}
+    return _("%(low)s–%(high)s days") % {"low": low, "high": high}
+
+
+def trend_label(trend: str) -> str:
+    return {"down": _("budget cut"), "same": _("budget unchanged"), "up": _("budget raised")}[trend]
+
+
+def age_band_of(days: int) -> int:
+    for index, (low, high) in enumerate(AGE_BANDS):
+        if days >= low and (high is None or days <= high):
+            return index
+    return 0
+
+
+@dataclass
+class CellEstimate:
+    stage_id: int
+    band: int
+    trend: str
+    won: int
+    deals: int
+    probability: float
+
+
+@dataclass
+class WinModel:
+    pipeline_rate: float
+    pipeline_deals: int
+    stage_rates: dict[int, float]
+    stage_counts: dict[int, tuple[int, int]]  # stage -> (won, deals)
+    stage_priors: dict[int, BetaPrior]
+    cells: dict[tuple[int, int, str], CellEstimate]
+
+    def estimate(self, stage_id: int, band: int, trend: str) -> CellEstimate:
+        cell = self.cells.get((stage_id, band, trend))
+        if cell is not None:
+            return cell
+        rate = self.stage_rates.get(stage_id, self.pipeline_rate)
+        return CellEstimate(stage_id, band, trend, 0, 0, rate)
+
+
+def _closed_stays(pipeline: Pipeline):
+    """Closed stays of closed deals joined (on deal, stage and moment) with the stage change
+    that opened them, for the amount the deal entered the stage with."""
+    return StageVisit.objects.filter(
+        pipeline=pipeline,
+        left_at__isnull=False,
+        deal__status__in=[DealStatus.WON, DealStatus.LOST],
+        deal__stage_changes__to_stage=F("stage"),
+        deal__stage_changes__changed_at=F("entered_at"),
+        deal__stage_changes__kind__in=ENTRY_KINDS,
+    ).annotate(
+        age_from=whole_days(F("deal__first_contact_at"), F("entered_at")),
+        age_to=whole_days(F("deal__first_contact_at"), F("left_at")),
+        trend=Case(
+            When(deal__stage_changes__amount__lt=F("deal__initial_amount"), then=Value("down")),
+            When(deal__stage_changes__amount__gt=F("deal__initial_amount"), then=Value("up")),
+            default=Value("same"),
+            output_field=CharField(),
+        ),
+    )
+
+
+def _band_case(field_name: str) -> Case:
+    """The age band index of a whole-days expression (negative ages go to the first band)."""
+    whens = [
+        When(**{f"{field_name}__lte": high}, then=Value(index))
+        for index, (_low, high) in enumerate(AGE_BANDS)
+        if high is not None
+    ]
+    return Case(*whens, default=Value(len(AGE_BANDS) - 1), output_field=IntegerField())
+
+
+def fit_win_model(pipeline: Pipeline) -> WinModel:
+    """Counts from three GROUP BY queries, then the hierarchy of Beta priors in Python."""
+    won = Q(deal__status=DealStatus.WON)
+    overall = Deal.objects.filter(
+        pipeline=pipeline, status__in=[DealStatus.WON, DealStatus.LOST]
+    ).aggregate(n=Count("id"), won=Count("id", filter=Q(status=DealStatus.WON)))
+    pipeline_rate = overall["won"] / overall["n"] if overall["n"] else 0.5
+
+    stage_rows = (
+        StageVisit.objects.filter(
+            pipeline=pipeline,
+            left_at__isnull=False,
+            deal__status__in=[DealStatus.WON, DealStatus.LOST],
+        )
+        .values("stage_id")
+        .annotate(
+            n=Count("deal_id", distinct=True), won=Count("deal_id", distinct=True, filter=won)
+        )
+        .order_by()
+    )
+    stage_counts = {row["stage_id"]: (row["won"], row["n"]) for row in stage_rows}
+    stage_prior = fit_beta_prior(list(stage_counts.values()), centre=pipeline_rate)
+    stage_rates = {
+        stage_id: (w + stage_prior.alpha) / (n + stage_prior.strength)
+        for stage_id, (w, n) in stage_counts.items()
+    }
+
+    # Each stay goes into the bands from its age at entry to its age at exit: the database
+    # groups stays by (stage, trend, first band, last band, won); Python spreads the counts.
+    cell_rows = (
+        _closed_stays(pipeline)
+        .annotate(band_from=_band_case("age_from"), band_to=_band_case("age_to"))
+        .values("stage_id", "trend", "band_from", "band_to", "deal__status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    raw: dict[int, dict[tuple[int, str], list[int]]] = {}
+    for row in cell_rows:
+        stage_cells = raw.setdefault(row["stage_id"], {})
+        for band in range(row["band_from"], row["band_to"] + 1):
+            counts = stage_cells.setdefault((band, row["trend"]), [0, 0])
+            counts[1] += row["n"]
+            if row["deal__status"] == DealStatus.WON:
+                counts[0] += row["n"]
+    cells: dict[tuple[int, int, str], CellEstimate] = {}
+    stage_priors: dict[int, BetaPrior] = {}
+    for stage_id, stage_cells in raw.items():
+        centre = stage_rates.get(stage_id, pipeline_rate)
+        prior = fit_beta_prior([tuple(v) for v in stage_cells.values()], centre=centre)
+        stage_priors[stage_id] = prior
+        for (band, trend), (w, n) in stage_cells.items():
+            cells[(stage_id, band, trend)] = CellEstimate(
+                stage_id, band, trend, w, n, (w + prior.alpha) / (n + prior.strength)
+            )
+    return WinModel(
+        pipeline_rate=pipeline_rate,
+        pipeline_deals=overall["n"],
+        stage_rates=stage_rates,
+        stage_counts=stage_counts,
+        stage_priors=stage_priors,
+        cells=cells,
+    )
+
+
+def explain(stage_name: str, cell: CellEstimate) -> str:
+    text = _(
+        "Stage «%(stage)s», %(age)s, %(trend)s: %(won)s of %(deals)s similar deals won → "
+        "%(probability)s %%"
+    ) % {
+        "stage": stage_name,
+        "age": age_band_label(cell.band),
+        "trend": trend_label(cell.trend),
+        "won": cell.won,
+        "deals": cell.deals,
+        "probability": round(cell.probability * 100),
+    }
+    return text[:300]
+
+
+def _trend_q(trend: str) -> Q:
+    if trend == "down":
+        return Q(amount__lt=F("initial_amount"))
+    if trend == "up":
+        return Q(amount__gt=F("initial_amount"))
+    return Q(amount=F("initial_amount"))
+
+
+def _band_q(band: int, now: datetime) -> Q:
+    """first_contact_at such that whole days since it fall into the band."""
+    low, high = AGE_BANDS[band]
+    condition = Q(first_contact_at__lte=now - timedelta(days=low))
+    if high is not None:
+        condition &= Q(first_contact_at__gt=now - timedelta(days=high + 1))
+    return condition
+
+
+@transaction.atomic
+def recompute_pipeline(pipeline: Pipeline, now: datetime | None = None) -> int:
+    """Refresh the cached probability of every open deal of the pipeline; returns rows updated."""
+    now = now or timezone.now()
+    model = fit_win_model(pipeline)
+    updated = 0
+    for stage in pipeline.stages.order_by("order"):
+        for band in range(len(AGE_BANDS)):
+            for trend in TRENDS:
+                cell = model.estimate(stage.pk, band, trend)
+                updated += Deal.objects.filter(
+                    _trend_q(trend),
+                    _band_q(band, now),
+                    pipeline=pipeline,
+                    status=DealStatus.OPEN,
+                    stage=stage,
+                ).update(
+                    win_probability=cell.probability, win_probability_note=explain(stage.name, cell)
+                )
+    # A first contact in the future (typed ahead) belongs to the youngest band.
+    for stage in pipeline.stages.order_by("order"):
+        for trend in TRENDS:
+            cell = model.estimate(stage.pk, 0, trend)
+            updated += Deal.objects.filter(
+                _trend_q(trend),
+                pipeline=pipeline,
+                status=DealStatus.OPEN,
+                stage=stage,
+                first_contact_at__gt=now,
+            ).update(
+                win_probability=cell.probability, win_probability_note=explain(stage.name, cell)
+            )
+    # Closed deals carry no estimate: the outcome is known.
+    Deal.objects.filter(pipeline=pipeline).exclude(status=DealStatus.OPEN).exclude(
+        win_probability__isnull=True
+    ).update(win_probability=None, win_probability_note="")
+    return updated
+
+
+def recompute_win_probabilities(
+    pipeline: Pipeline | None = None, now: datetime | None = None
+) -> int:
+    """Recompute for one pipeline or all of them; returns the number of open deals updated."""
+    pipelines = [pipeline] if pipeline is not None else list(Pipeline.objects.all())
+    return sum(recompute_pipeline(item, now) for item in pipelines)

@@ -1,0 +1,35 @@
+"""The REST API at /api/v1/: one NinjaAPI, a router per area, one error shape, two ways in."""
+
+from ninja import NinjaAPI
+
+from .auth import ActiveSessionAuth, TokenAuth
+from .docs import LocalSwagger
+from .errors import install_error_handlers
+from .routers import analytics, crm, deals, reference, work
+
+DESCRIPTION = """
+The Voronka REST API. Authenticate with a personal token from the “API tokens” settings page
+(`Authorization: Bearer vrk_…`) or, in the browser, with your session (send `X-CSRFToken`).
+The API shows and changes exactly what the token's user may see and change on the pages.
+
+Lists take `limit` (1–200, default 50) and `offset`, and answer `{"items": [...], "count": n}`.
+Errors are JSON: `{"code": "...", "message": "...", "fields": {"field": ["message"]}}`.
+Deals are changed through actions that keep their history; `expected_version` guards against
+overwriting someone else's change (409 `stale_version`).
+"""
+
+api = NinjaAPI(
+    title="Voronka API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api-v1",
+    auth=[TokenAuth(), ActiveSessionAuth()],
+    docs=LocalSwagger(),
+)
+install_error_handlers(api)
+
+api.add_router("", crm.router)
+api.add_router("", reference.router)
+api.add_router("", deals.router)
+api.add_router("", work.router)
+api.add_router("", analytics.router)

@@ -1,0 +1,32 @@
+"""Small helpers the routers share: fetching a visible row or a referenced row."""
+
+from django.db.models import Model, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+
+from voronka.accounts.visibility import visible_users
+from voronka.core.errors import DomainError
+
+
+class InvalidReference(DomainError):
+    code = "invalid_reference"
+    default_message = _("The referenced row does not exist or is not visible to you.")
+
+
+def visible_or_404(queryset: QuerySet, pk: int) -> Model:
+    return get_object_or_404(queryset, pk=pk)
+
+
+def reference(queryset: QuerySet, pk: int | None, field: str):
+    """The row `pk` of `queryset` for a body field; an unknown or invisible id is a 400."""
+    if pk is None:
+        return None
+    row = queryset.filter(pk=pk).first()
+    if row is None:
+        raise InvalidReference(field=field)
+    return row
+
+
+def owner_reference(user, pk: int | None, field: str = "owner_id"):
+    """An owner the caller may assign: someone whose work they see (a manager: themselves)."""
+    return reference(visible_users(user), pk, field)

@@ -1,0 +1,380 @@
+"""Activities, documents, plans and users."""
+
+from django.db import transaction
+from django.http import FileResponse
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+
+from voronka.accounts.models import Department, Role
+from voronka.accounts.visibility import (
+    owner_filter,
+    visible_activities,
+    visible_companies,
+    visible_contacts,
+    visible_deals,
+    visible_users,
+)
+from voronka.activities import services as activity_services
+from voronka.catalog.models import Direction, Product
+from voronka.core.errors import NotPermitted
+from voronka.documents.models import Document
+from voronka.documents.services import document_attach, document_delete
+from voronka.plans.models import Plan
+
+from ..auth import require_editor
+from ..errors import ITEM_ERRORS, READ_ERRORS, WRITE_ERRORS, error_responses
+from ..schemas.common import Id, Pagination, Text, order
+from ..schemas.deals import Day
+from ..schemas.other import (
+    ActivityIn,
+    ActivityKindValue,
+    ActivityOut,
+    ActivityPatch,
+    DocumentKindValue,
+    DocumentOut,
+    PlanDimensionValue,
+    PlanIn,
+    PlanOut,
+    PlanPatch,
+    PlanPeriodValue,
+    UserOut,
+)
+from ..services import plan_delete, plan_save
+from .common import reference, visible_or_404
+
+router = Router()
+
+ACTIVITY_ORDERING = ("created_at", "due_at", "done_at")
+
+
+# Activities ------------------------------------------------------------------------------------
+
+
+class ActivityFilters(Schema):
+    deal_id: Id | None = None
+    contact_id: Id | None = None
+    company_id: Id | None = None
+    kind: ActivityKindValue | None = None
+    done: bool | None = None
+    owner_id: Id | None = None
+    ordering: Text(20, min_length=1) | None = None
+
+
+@router.get(
+    "/activities",
+    response={200: list[ActivityOut], **error_responses(*READ_ERRORS)},
+    tags=["Activities"],
+    summary="List activities",
+    description=f"Ordering: {', '.join(ACTIVITY_ORDERING)} (prefix `-` to reverse).",
+)
+@paginate(Pagination)
+def activity_list(request, filters: Query[ActivityFilters]):
+    activities = visible_activities(request.user)
+    for name in ("deal_id", "contact_id", "company_id", "kind", "owner_id"):
+        value = getattr(filters, name)
+        if value is not None:
+            activities = activities.filter(**{name: value})
+    if filters.done is not None:
+        activities = activities.filter(done_at__isnull=not filters.done)
+    return order(activities, filters.ordering, ACTIVITY_ORDERING)
+
+
+@router.post(
+    "/activities",
+    response={201: ActivityOut, **error_responses(*WRITE_ERRORS)},
+    tags=["Activities"],
+    summary="Log an activity",
+)
+def activity_create(request, payload: ActivityIn):
+    user = request.user
+    require_editor(user)
+    activity = activity_services.activity_log(
+        kind=payload.kind,
+        subject=payload.subject,
+        owner=user,
+        deal=reference(visible_deals(user), payload.deal_id, "deal_id"),
+        contact=reference(visible_contacts(user), payload.contact_id, "contact_id"),
+        company=reference(visible_companies(user), payload.company_id, "company_id"),
+        body=payload.body,
+        due_at=payload.due_at,
+        done=payload.done,
+    )
+    return Status(201, activity)
+
+
+@router.get(
+    "/activities/{activity_id}",
+    response={200: ActivityOut, **error_responses(*ITEM_ERRORS)},
+    tags=["Activities"],
+    summary="Read an activity",
+)
+def activity_read(request, activity_id: Id):
+    return visible_or_404(visible_activities(request.user), activity_id)
+
+
+@router.patch(
+    "/activities/{activity_id}",
+    response={200: ActivityOut, **error_responses(*WRITE_ERRORS)},
+    tags=["Activities"],
+    summary="Change, complete or reopen an activity",
+)
+@transaction.atomic
+def activity_update(request, activity_id: Id, payload: ActivityPatch):
+    require_editor(request.user)
+    activity = visible_or_404(visible_activities(request.user), activity_id)
+    data = payload.dict(exclude_unset=True)
+    done = data.pop("done", None)
+    if data:
+        for name, value in data.items():
+            setattr(activity, name, value.strip() if name == "subject" else value)
+        activity.save(update_fields=[*data, "updated_at"])
+    if done is True:
+        activity_services.activity_complete(activity=activity)
+    elif done is False:
+        activity_services.activity_reopen(activity=activity)
+    return activity
+
+
+@router.delete(
+    "/activities/{activity_id}",
+    response={204: None, **error_responses(*WRITE_ERRORS)},
+    tags=["Activities"],
+    summary="Delete an activity (its owner or an administrator)",
+)
+def activity_destroy(request, activity_id: Id):
+    user = request.user
+    require_editor(user)
+    activity = visible_or_404(visible_activities(user), activity_id)
+    if not (user.is_admin or activity.owner_id == user.pk):
+        raise NotPermitted()
+    activity.delete()
+    return Status(204, None)
+
+
+# Documents -------------------------------------------------------------------------------------
+
+
+def _documents(user):
+    return Document.objects.filter(deal__in=visible_deals(user).values("pk"))
+
+
+@router.get(
+    "/documents",
+    response={200: list[DocumentOut], **error_responses(*READ_ERRORS)},
+    tags=["Documents"],
+    summary="List documents of visible deals",
+)
+@paginate(Pagination)
+def document_list(request, deal_id: Id | None = None, kind: DocumentKindValue | None = None):
+    documents = _documents(request.user)
+    if deal_id:
+        documents = documents.filter(deal_id=deal_id)
+    if kind:
+        documents = documents.filter(kind=kind)
+    return documents
+
+
+@router.post(
+    "/documents",
+    response={201: DocumentOut, **error_responses(*WRITE_ERRORS)},
+    tags=["Documents"],
+    summary="Upload a document to a deal (multipart/form-data)",
+    description="Checked by `document_attach`: allowed file types and size (400 `document_rejected`).",
+)
+def document_create(
+    request, deal_id: Form[Id], kind: Form[DocumentKindValue], file: File[UploadedFile]
+):
+    require_editor(request.user)
+    deal = reference(visible_deals(request.user), deal_id, "deal_id")
+    return Status(201, document_attach(deal=deal, kind=kind, upload=file, user=request.user))
+
+
+@router.get(
+    "/documents/{document_id}",
+    response={200: DocumentOut, **error_responses(*ITEM_ERRORS)},
+    tags=["Documents"],
+    summary="Read a document's metadata",
+)
+def document_read(request, document_id: Id):
+    return visible_or_404(_documents(request.user), document_id)
+
+
+@router.get(
+    "/documents/{document_id}/download",
+    response={200: None, **error_responses(*ITEM_ERRORS)},
+    tags=["Documents"],
+    summary="Download a document's file",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file, streamed.",
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            }
+        }
+    },
+)
+def document_download(request, document_id: Id):
+    document = visible_or_404(_documents(request.user), document_id)
+    response = FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=document.original_name
+    )
+    response["Content-Type"] = "application/octet-stream"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.delete(
+    "/documents/{document_id}",
+    response={204: None, **error_responses(*WRITE_ERRORS)},
+    tags=["Documents"],
+    summary="Delete a document (deal owner, uploader or administrator)",
+)
+def document_destroy(request, document_id: Id):
+    require_editor(request.user)
+    document = visible_or_404(_documents(request.user).select_related("deal"), document_id)
+    document_delete(document=document, user=request.user)
+    return Status(204, None)
+
+
+# Plans -----------------------------------------------------------------------------------------
+
+
+def _plans(user):
+    """Employee plans follow the owner rule; plans for a department, product, line or customer
+    are visible to everyone who sees that figure's deals (the whole team)."""
+    plans = Plan.objects.all()
+    if user.sees_everything:
+        return plans
+    employee_plans = owner_filter(user, "user")
+    if user.role == Role.HEAD and user.department_id is not None:
+        return plans.exclude(dimension="employee") | plans.filter(employee_plans)
+    return plans.exclude(dimension__in=["employee", "department"]) | plans.filter(employee_plans)
+
+
+@router.get(
+    "/plans",
+    response={200: list[PlanOut], **error_responses(*READ_ERRORS)},
+    tags=["Plans"],
+    summary="List plans",
+)
+@paginate(Pagination)
+def plan_list(
+    request,
+    period: PlanPeriodValue | None = None,
+    dimension: PlanDimensionValue | None = None,
+    period_from: Day | None = None,
+    period_to: Day | None = None,
+):
+    plans = _plans(request.user)
+    if period:
+        plans = plans.filter(period=period)
+    if dimension:
+        plans = plans.filter(dimension=dimension)
+    if period_from:
+        plans = plans.filter(period_start__gte=period_from)
+    if period_to:
+        plans = plans.filter(period_start__lte=period_to)
+    return plans
+
+
+def _plan_targets(user, data: dict) -> dict:
+    return {
+        "user": reference(visible_users(user), data.pop("user_id", None), "user_id"),
+        "department": reference(
+            Department.objects.all(), data.pop("department_id", None), "department_id"
+        ),
+        "product": reference(Product.objects.all(), data.pop("product_id", None), "product_id"),
+        "direction": reference(
+            Direction.objects.all(), data.pop("direction_id", None), "direction_id"
+        ),
+        "company": reference(visible_companies(user), data.pop("company_id", None), "company_id"),
+    }
+
+
+@router.post(
+    "/plans",
+    response={201: PlanOut, **error_responses(*WRITE_ERRORS)},
+    tags=["Plans"],
+    summary="Set a plan (heads and administrators)",
+)
+def plan_create(request, payload: PlanIn):
+    require_editor(request.user)
+    data = payload.dict()
+    targets = _plan_targets(request.user, data)
+    return Status(201, plan_save(acting_user=request.user, **targets, **data))
+
+
+@router.get(
+    "/plans/{plan_id}",
+    response={200: PlanOut, **error_responses(*ITEM_ERRORS)},
+    tags=["Plans"],
+    summary="Read a plan",
+)
+def plan_read(request, plan_id: Id):
+    return visible_or_404(_plans(request.user), plan_id)
+
+
+@router.patch(
+    "/plans/{plan_id}",
+    response={200: PlanOut, **error_responses(*WRITE_ERRORS)},
+    tags=["Plans"],
+    summary="Change a plan's period or target (heads and administrators)",
+)
+def plan_update(request, plan_id: Id, payload: PlanPatch):
+    require_editor(request.user)
+    plan = visible_or_404(_plans(request.user), plan_id)
+    return plan_save(acting_user=request.user, plan=plan, **payload.dict(exclude_unset=True))
+
+
+@router.delete(
+    "/plans/{plan_id}",
+    response={204: None, **error_responses(*WRITE_ERRORS)},
+    tags=["Plans"],
+    summary="Delete a plan (heads and administrators)",
+)
+def plan_destroy(request, plan_id: Id):
+    require_editor(request.user)
+    plan_delete(plan=visible_or_404(_plans(request.user), plan_id), acting_user=request.user)
+    return Status(204, None)
+
+
+# Users (read-only) -----------------------------------------------------------------------------
+
+
+@router.get(
+    "/users",
+    response={200: list[UserOut], **error_responses(*READ_ERRORS)},
+    tags=["Users"],
+    summary="List the users whose work you see",
+)
+@paginate(Pagination)
+def user_list(request, department_id: Id | None = None, role: Text(16) | None = None):
+    users = visible_users(request.user)
+    if department_id:
+        users = users.filter(department_id=department_id)
+    if role:
+        users = users.filter(role=role)
+    return users
+
+
+@router.get(
+    "/users/me",
+    response={200: UserOut, **error_responses(401)},
+    tags=["Users"],
+    summary="The caller",
+)
+def user_me(request):
+    return request.user
+
+
+@router.get(
+    "/users/{user_id}",
+    response={200: UserOut, **error_responses(*ITEM_ERRORS)},
+    tags=["Users"],
+    summary="Read a user",
+)
+def user_read(request, user_id: Id):
+    return visible_or_404(visible_users(request.user), user_id)

@@ -1,0 +1,129 @@
+from datetime import datetime
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+from pydantic import StringConstraints
+
+from voronka.crm.models import CompanySize, CustomerType
+
+from .common import Id, Name, Text
+
+CustomerTypeValue = Literal[tuple(CustomerType.values)]
+CompanySizeValue = Literal[tuple(["", *CompanySize.values])]
+Email = Annotated[
+    str, StringConstraints(max_length=254, pattern=r"^$|^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")
+]
+
+
+class CompanyOut(Schema):
+    id: int
+    name: str
+    inn: str
+    customer_type: str
+    industry: str
+    size: str
+    phone: str
+    email: str
+    website: str
+    address: str
+    notes: str
+    owner_id: int
+    external_id: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class CompanyIn(Schema):
+    name: Name
+    inn: Text(12) = ""
+    customer_type: CustomerTypeValue = CustomerType.SMALL.value
+    industry: Text(120) = ""
+    size: CompanySizeValue = ""
+    phone: Text(40) = ""
+    email: Email = ""
+    website: Text(200) = ""
+    address: Text(300) = ""
+    notes: Text(10000) = ""
+    external_id: Text(100) = ""
+    owner_id: Id | None = Field(None, description="Defaults to the caller.")
+
+
+class CompanyPatch(Schema):
+    name: Name = None
+    inn: Text(12) = None
+    customer_type: CustomerTypeValue = None
+    industry: Text(120) = None
+    size: CompanySizeValue = None
+    phone: Text(40) = None
+    email: Email = None
+    website: Text(200) = None
+    address: Text(300) = None
+    notes: Text(10000) = None
+    external_id: Text(100) = None
+    owner_id: Id = None
+
+
+class ContactOut(Schema):
+    id: int
+    company_id: int | None
+    first_name: str
+    last_name: str
+    position: str
+    phone: str
+    mobile: str
+    email: str
+    notes: str
+    owner_id: int
+    external_id: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ContactIn(Schema):
+    first_name: Annotated[
+        str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00]*\S[^\x00]*$")
+    ]
+    last_name: Text(100) = ""
+    company_id: Id | None = None
+    position: Text(150) = ""
+    phone: Text(40) = ""
+    mobile: Text(40) = ""
+    email: Email = ""
+    notes: Text(10000) = ""
+    external_id: Text(100) = ""
+    owner_id: Id | None = Field(None, description="Defaults to the caller.")
+
+
+class ContactPatch(Schema):
+    first_name: Annotated[
+        str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00]*\S[^\x00]*$")
+    ] = None
+    last_name: Text(100) = None
+    company_id: Id | None = None
+    position: Text(150) = None
+    phone: Text(40) = None
+    mobile: Text(40) = None
+    email: Email = None
+    notes: Text(10000) = None
+    external_id: Text(100) = None
+    owner_id: Id = None
+
+
+class LeadSourceOut(Schema):
+    id: int
+    name: str
+    is_active: bool
+
+
+class LeadSourceIn(Schema):
+    name: Annotated[
+        str, StringConstraints(min_length=1, max_length=120, pattern=r"^[^\x00]*\S[^\x00]*$")
+    ]
+    is_active: bool = True
+
+
+class LeadSourcePatch(Schema):
+    name: Annotated[
+        str, StringConstraints(min_length=1, max_length=120, pattern=r"^[^\x00]*\S[^\x00]*$")
+    ] = None
+    is_active: bool = None

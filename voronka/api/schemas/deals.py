@@ -1,0 +1,177 @@
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+from pydantic import AfterValidator, StringConstraints
+
+from voronka.pipeline.models import DealStatus
+
+from .common import Id, Money, Quantity, Text, Version
+
+Title = Annotated[
+    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*\S[^\x00]*$")
+]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+# Dates within what every database stores comfortably.
+Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2999, 12, 31))]
+
+
+def _reasonable_year(moment: datetime) -> datetime:
+    if not 1900 <= moment.year <= 2999:
+        raise ValueError("Use a year between 1900 and 2999.")
+    return moment
+
+
+Moment = Annotated[datetime, AfterValidator(_reasonable_year)]
+StatusValue = Literal[tuple(DealStatus.values)]
+
+
+class DealOut(Schema):
+    id: int
+    title: str
+    company_id: int | None
+    contact_ids: list[int]
+    owner_id: int
+    pipeline_id: int
+    stage_id: int
+    furthest_stage_id: int
+    stage_entered_at: datetime
+    amount: Decimal
+    initial_amount: Decimal
+    currency: str
+    lead_source_id: int | None
+    expected_close_date: date | None
+    first_contact_at: datetime
+    status: str
+    closed_at: datetime | None
+    lost_reason_id: int | None
+    lost_comment: str
+    is_returning_customer: bool
+    description: str
+    win_probability: float | None
+    external_id: str
+    created_at: datetime
+    updated_at: datetime
+    version: int = Field(description="Send it back as `expected_version` when changing the deal.")
+
+    @staticmethod
+    def resolve_contact_ids(deal) -> list[int]:
+        return [contact.pk for contact in deal.contacts.all()]
+
+
+class DealIn(Schema):
+    title: Title
+    pipeline_id: Id | None = Field(None, description="Defaults to the default pipeline.")
+    stage_id: Id | None = Field(None, description="Defaults to the pipeline's first stage.")
+    owner_id: Id | None = Field(None, description="Defaults to the caller.")
+    company_id: Id | None = None
+    contact_ids: list[Id] = Field(default_factory=list, max_length=100)
+    amount: Money = Decimal(0)
+    currency: Currency | None = Field(None, description="Defaults to the organisation's.")
+    lead_source_id: Id | None = None
+    expected_close_date: Day | None = None
+    first_contact_at: Moment | None = None
+    description: Text(20000) = ""
+    external_id: Text(100) = ""
+
+
+class DealPatch(Schema):
+    expected_version: Version
+    title: Title = None
+    company_id: Id | None = None
+    contact_ids: list[Id] = Field(None, max_length=100)
+    currency: Currency = None
+    lead_source_id: Id | None = None
+    expected_close_date: Day | None = None
+    first_contact_at: Moment = None
+    description: Text(20000) = None
+    external_id: Text(100) = None
+
+
+class DealMoveIn(Schema):
+    stage_id: Id
+    expected_version: Version
+
+
+class DealVersionIn(Schema):
+    expected_version: Version | None = None
+
+
+class DealLoseIn(Schema):
+    lost_reason_id: Id
+    comment: Text(5000) = ""
+    expected_version: Version | None = None
+
+
+class DealReassignIn(Schema):
+    owner_id: Id
+    expected_version: Version | None = None
+
+
+class DealAmountIn(Schema):
+    amount: Money
+    expected_version: Version
+
+
+class LineItemOut(Schema):
+    id: int
+    deal_id: int
+    product_id: int
+    quantity: Decimal
+    unit_price: Decimal
+    total: Decimal
+
+
+class LineItemIn(Schema):
+    product_id: Id
+    quantity: Quantity = Decimal(1)
+    unit_price: Money | None = Field(None, description="Defaults to the product's price.")
+
+
+class LineItemPatch(Schema):
+    quantity: Quantity = None
+    unit_price: Money = None
+
+
+class StageChangeOut(Schema):
+    id: int
+    kind: str
+    from_stage_id: int | None
+    to_stage_id: int
+    amount: Decimal
+    changed_at: datetime
+    changed_by_id: int | None
+
+
+class AmountChangeOut(Schema):
+    id: int
+    stage_id: int
+    old_amount: Decimal
+    new_amount: Decimal
+    changed_at: datetime
+    changed_by_id: int | None
+
+
+class OwnerChangeOut(Schema):
+    id: int
+    stage_id: int
+    old_owner_id: int
+    new_owner_id: int
+    changed_at: datetime
+    changed_by_id: int | None
+
+
+class DealFilters(Schema):
+    search: Text(100) | None = Field(None, description="Part of the title.")
+    pipeline_id: Id | None = None
+    stage_id: Id | None = None
+    status: StatusValue | None = None
+    owner_id: Id | None = None
+    company_id: Id | None = None
+    lead_source_id: Id | None = None
+    created_from: Day | None = None
+    created_to: Day | None = None
+    close_from: Day | None = Field(None, description="Expected close date from.")
+    close_to: Day | None = Field(None, description="Expected close date to.")
+    ordering: Text(30, min_length=1) | None = None

@@ -1,0 +1,125 @@
+from decimal import Decimal
+from typing import Annotated
+
+from ninja import Field, Schema
+from pydantic import StringConstraints
+
+from .common import Id, Money, Text
+
+ShortName = Annotated[
+    str, StringConstraints(min_length=1, max_length=150, pattern=r"^[^\x00]*\S[^\x00]*$")
+]
+Percent = Annotated[int, Field(ge=0, le=100)]
+Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+Order = Annotated[int, Field(ge=0, le=32767)]
+
+
+class DirectionOut(Schema):
+    id: int
+    name: str
+
+
+class DirectionIn(Schema):
+    name: ShortName
+
+
+class ProductOut(Schema):
+    id: int
+    name: str
+    sku: str
+    direction_id: int
+    unit: str
+    price: Decimal
+    is_active: bool
+
+
+class ProductIn(Schema):
+    name: Annotated[
+        str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")
+    ]
+    sku: Annotated[
+        str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00]*\S[^\x00]*$")
+    ]
+    direction_id: Id
+    unit: Text(20) = "шт."
+    price: Money
+    is_active: bool = True
+
+
+class ProductPatch(Schema):
+    name: Annotated[
+        str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")
+    ] = None
+    sku: Annotated[
+        str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00]*\S[^\x00]*$")
+    ] = None
+    direction_id: Id = None
+    unit: Text(20) = None
+    price: Money = None
+    is_active: bool = None
+
+
+class LostReasonOut(Schema):
+    id: int
+    name: str
+    order: int
+    is_active: bool
+
+
+class LostReasonIn(Schema):
+    name: ShortName
+    order: Order = 0
+    is_active: bool = True
+
+
+class LostReasonPatch(Schema):
+    name: ShortName = None
+    order: Order = None
+    is_active: bool = None
+
+
+class PipelineOut(Schema):
+    id: int
+    name: str
+    order: int
+    is_default: bool
+    is_active: bool
+
+
+class PipelineIn(Schema):
+    name: ShortName
+    is_default: bool = False
+
+
+class PipelinePatch(Schema):
+    name: ShortName = None
+    is_default: bool = Field(None, description="`true` makes it the default; `false` is ignored.")
+    is_active: bool = Field(None, description="`false` archives the pipeline.")
+
+
+class StageOut(Schema):
+    id: int
+    pipeline_id: int
+    name: str
+    order: int
+    probability: int
+    expected_conversion: int | None
+    rotting_days: int | None
+    color: str
+
+
+class StageIn(Schema):
+    pipeline_id: Id
+    name: ShortName
+    probability: Percent = 10
+    expected_conversion: Percent | None = None
+    rotting_days: Annotated[int, Field(ge=0, le=32767)] | None = None
+    color: Color = "#5b8def"
+
+
+class StagePatch(Schema):
+    name: ShortName = None
+    probability: Percent = None
+    expected_conversion: Percent | None = None
+    rotting_days: Annotated[int, Field(ge=0, le=32767)] | None = None
+    color: Color = None

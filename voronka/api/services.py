@@ -1,0 +1,243 @@
+"""Writes owned by the API app: personal tokens, webhook endpoints, and the CRM records
+(companies, contacts, plans) that have no service module of their own yet.
+
+Every function is keyword-only and raises `DomainError` subclasses for rule violations.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from voronka.accounts.models import User
+from voronka.core import events
+from voronka.core.errors import DomainError, NotPermitted
+from voronka.crm.models import Company, Contact
+from voronka.plans.models import Plan, PlanDimension
+
+from .models import ApiToken, WebhookEndpoint
+
+TOKEN_PREFIX = "vrk_"
+
+
+class CompanyHasDeals(DomainError):
+    code = "company_has_deals"
+    status = 409
+    default_message = _("The company has deals, so it cannot be deleted.")
+
+
+class ContactHasDeals(DomainError):
+    code = "contact_has_deals"
+    status = 409
+    default_message = _("The contact takes part in deals, so it cannot be deleted.")
+
+
+class DuplicateValue(DomainError):
+    code = "duplicate"
+    status = 409
+    default_message = _("A record with this value already exists.")
+
+
+# Tokens ----------------------------------------------------------------------------------------
+
+
+def token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    raw: str  # shown to the user once, never stored
+
+
+def api_token_create(*, user: User, name: str) -> IssuedToken:
+    """Issue a personal token. Only its digest is kept; the caller shows `raw` once."""
+    name = name.strip()
+    if not name:
+        raise DomainError(_("Give the token a name."), field="name")
+    if not user.is_active:
+        raise NotPermitted()
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], prefix=raw[: len(TOKEN_PREFIX) + 6], digest=token_digest(raw)
+    )
+    return IssuedToken(token=token, raw=raw)
+
+
+def api_token_revoke(*, token: ApiToken, user: User) -> ApiToken:
+    """Revoke a token; only its owner may. Revoking twice keeps the first time."""
+    if token.user_id != user.pk:
+        raise NotPermitted()
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+# Webhooks --------------------------------------------------------------------------------------
+
+
+def webhook_endpoint_save(
+    *,
+    url: str,
+    secret: str,
+    event_names: list[str],
+    user: User,
+    description: str = "",
+    is_active: bool = True,
+    endpoint: WebhookEndpoint | None = None,
+) -> WebhookEndpoint:
+    """Register or change an endpoint. Administrators only; at least one known event."""
+    if not user.is_admin:
+        raise NotPermitted()
+    if not url.startswith(("http://", "https://")):
+        raise DomainError(_("Enter an http:// or https:// URL."), field="url")
+    if len(secret) < 16:
+        raise DomainError(_("Use a secret of at least 16 characters."), field="secret")
+    unknown = set(event_names) - set(events.ALL_EVENTS)
+    if unknown or not event_names:
+        raise DomainError(_("Choose at least one event."), field="events")
+    endpoint = endpoint or WebhookEndpoint(created_by=user)
+    endpoint.url, endpoint.secret = url, secret
+    endpoint.events = [name for name in events.ALL_EVENTS if name in event_names]
+    endpoint.description, endpoint.is_active = description, is_active
+    endpoint.save()
+    return endpoint
+
+
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, user: User) -> None:
+    if not user.is_admin:
+        raise NotPermitted()
+    endpoint.delete()
+
+
+# Companies and contacts ------------------------------------------------------------------------
+
+COMPANY_FIELDS = frozenset(
+    {
+        "name",
+        "inn",
+        "customer_type",
+        "industry",
+        "size",
+        "phone",
+        "email",
+        "website",
+        "address",
+        "notes",
+        "external_id",
+    }
+)
+CONTACT_FIELDS = frozenset(
+    {"first_name", "last_name", "position", "phone", "mobile", "email", "notes", "external_id"}
+)
+
+
+def _check_unique(model, instance, field: str, value: str) -> None:
+    if value and model.objects.filter(**{field: value}).exclude(pk=instance.pk).exists():
+        raise DuplicateValue(field=field)
+
+
+def _check_owner(owner: User) -> None:
+    if not owner.is_active:
+        raise DomainError(_("That user cannot own records."), field="owner_id")
+
+
+@transaction.atomic
+def company_save(
+    *, user: User, company: Company | None = None, owner: User | None = None, **fields
+):
+    """Create a company (owned by `owner`, default the user) or change one.
+
+    The tax id (INN) and external id are unique when filled in. Raises DuplicateValue.
+    """
+    company = company or Company(owner=owner or user)
+    if owner is not None:
+        _check_owner(owner)
+        company.owner = owner
+    for name, value in fields.items():
+        if name in COMPANY_FIELDS:
+            setattr(company, name, value)
+    if not (company.name or "").strip():
+        raise DomainError(_("Give the company a name."), field="name")
+    _check_unique(Company, company, "inn", company.inn)
+    _check_unique(Company, company, "external_id", company.external_id)
+    company.save()
+    return company
+
+
+def company_delete(*, company: Company) -> None:
+    """Delete a company without deals; deals keep their history, so such a company stays."""
+    if company.deals.exists():
+        raise CompanyHasDeals()
+    company.delete()
+
+
+@transaction.atomic
+def contact_save(
+    *, user: User, contact: Contact | None = None, owner: User | None = None, **fields
+):
+    """Create or change a contact. Raises DuplicateValue for a taken external id."""
+    contact = contact or Contact(owner=owner or user)
+    if owner is not None:
+        _check_owner(owner)
+        contact.owner = owner
+    if "company" in fields:
+        contact.company = fields.pop("company")
+    for name, value in fields.items():
+        if name in CONTACT_FIELDS:
+            setattr(contact, name, value)
+    if not (contact.first_name or "").strip():
+        raise DomainError(_("Give the contact a first name."), field="first_name")
+    _check_unique(Contact, contact, "external_id", contact.external_id)
+    contact.save()
+    return contact
+
+
+def contact_delete(*, contact: Contact) -> None:
+    if contact.deals.exists():
+        raise ContactHasDeals()
+    contact.delete()
+
+
+# Plans -----------------------------------------------------------------------------------------
+
+PLAN_TARGETS = {
+    PlanDimension.EMPLOYEE: "user",
+    PlanDimension.DEPARTMENT: "department",
+    PlanDimension.PRODUCT: "product",
+    PlanDimension.DIRECTION: "direction",
+    PlanDimension.CUSTOMER: "company",
+}
+
+
+def plan_save(*, acting_user: User, plan: Plan | None = None, **fields) -> Plan:
+    """Create or change a sales target. Heads and admins only; exactly the dimension's target
+    is set. Raises NotPermitted, DomainError."""
+    if not acting_user.can_manage_team:
+        raise NotPermitted()
+    plan = plan or Plan(created_by=acting_user)
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    if plan.target_amount is None or plan.target_amount < 0:
+        raise DomainError(_("The target must be zero or positive."), field="target_amount")
+    target = PLAN_TARGETS.get(plan.dimension)
+    if target is None:
+        raise DomainError(_("Unknown plan dimension."), field="dimension")
+    for attribute in PLAN_TARGETS.values():
+        if attribute != target:
+            setattr(plan, attribute, None)
+    if getattr(plan, f"{target}_id") is None:
+        raise DomainError(_("Choose what the plan is for."), field=f"{target}_id")
+    plan.save()
+    return plan
+
+
+def plan_delete(*, plan: Plan, acting_user: User) -> None:
+    if not acting_user.can_manage_team:
+        raise NotPermitted()
+    plan.delete()

@@ -1,0 +1,106 @@
+"""Sorting, paging and export parameters shared by the list pages (deals, companies, contacts).
+
+Each list declares the columns it may be sorted by; anything else in `?sort=` falls back to the
+default order, and a page number out of range shows the last page: bad parameters never 500.
+"""
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import F, QuerySet
+from django.http import QueryDict
+
+from voronka.core.tabular_export import EXPORT_FORMATS
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class SortColumn:
+    """A sortable column: the `?sort=` key, its label and the ORM expression it orders by."""
+
+    key: str
+    label: str
+    field: str
+    numeric: bool = False
+
+
+@dataclass(frozen=True)
+class Sorting:
+    key: str
+    descending: bool
+
+    @property
+    def param(self) -> str:
+        return f"-{self.key}" if self.descending else self.key
+
+
+def parse_sort(value: str | None, columns: dict[str, SortColumn], default: str) -> Sorting:
+    """`title` ascending, `-title` descending; an unknown column gives the default."""
+    value = (value or "").strip()
+    descending = value.startswith("-")
+    key = value[1:] if descending else value
+    if key not in columns:
+        descending = default.startswith("-")
+        key = default.lstrip("-")
+    return Sorting(key=key, descending=descending)
+
+
+def apply_sort(queryset: QuerySet, sorting: Sorting, columns: dict[str, SortColumn]) -> QuerySet:
+    """Order by the chosen column with NULLs last, then by pk so pages are stable."""
+    expression = F(columns[sorting.key].field)
+    expression = (
+        expression.desc(nulls_last=True) if sorting.descending else expression.asc(nulls_last=True)
+    )
+    return queryset.order_by(expression, "-pk" if sorting.descending else "pk")
+
+
+def paginate(
+    queryset: QuerySet, page_number: str | None, *, count: int | None = None, per_page: int = PAGE_SIZE
+) -> Page:
+    """One page of rows; a missing, malformed or out-of-range number gives the nearest page.
+
+    Pass `count` when a totals query already counted the rows, to save the paginator's COUNT.
+    """
+    paginator = Paginator(queryset, per_page)
+    if count is not None:
+        paginator.count = count  # overrides the cached property
+    return paginator.get_page(page_number)
+
+
+def export_format(params: QueryDict) -> str | None:
+    """The requested download format (`?export=csv|xlsx`) or None; unknown values are ignored."""
+    value = params.get("export", "")
+    return value if value in EXPORT_FORMATS else None
+
+
+def header_links(
+    params: QueryDict, sorting: Sorting, columns: dict[str, SortColumn]
+) -> list[dict]:
+    """One entry per column for the table header: its label, link and the current arrow."""
+    headers = []
+    for column in columns.values():
+        query = params.copy()
+        query.pop("page", None)
+        query.pop("export", None)
+        active = column.key == sorting.key
+        query["sort"] = f"-{column.key}" if active and not sorting.descending else column.key
+        headers.append(
+            {
+                "key": column.key,
+                "label": column.label,
+                "query": query.urlencode(),
+                "active": active,
+                "descending": active and sorting.descending,
+                "numeric": column.numeric,
+            }
+        )
+    return headers
+
+
+def query_without(params: QueryDict, *names: str) -> str:
+    """The current query string minus some parameters (for pagination and export links)."""
+    query = params.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()

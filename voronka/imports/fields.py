@@ -1,0 +1,244 @@
+"""What each kind of import can fill, how columns are recognised, and how cells are read."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from voronka.pipeline.models import DealStatus
+
+from .models import ImportKind
+
+
+@dataclass(frozen=True)
+class ImportField:
+    key: str
+    label: str
+    synonyms: tuple[str, ...]
+    required: bool = False
+
+
+_EXTERNAL_ID = ImportField(
+    "external_id", _("External id"), ("external id", "внешний id", "внешний код", "id", "ид", "код")
+)
+_OWNER = ImportField(
+    "owner", _("Owner"), ("ответственный", "менеджер", "владелец", "owner", "manager", "responsible")
+)
+_COMPANY_NAME = ImportField(
+    "company_name",
+    _("Company"),
+    ("компания", "организация", "клиент", "контрагент", "company", "company name", "account"),
+)
+_COMPANY_INN = ImportField("company_inn", _("Company INN"), ("инн", "inn", "tax id", "инн компании"))
+_CONTACT_NAME = ImportField(
+    "contact_name",
+    _("Contact name"),
+    ("контакт", "контактное лицо", "фио", "contact", "contact name", "contact person"),
+)
+_PHONE = ImportField("phone", _("Phone"), ("телефон", "тел", "phone", "phone number", "мобильный"))
+_EMAIL = ImportField("email", _("Email"), ("email", "e-mail", "почта", "эл почта", "электронная почта"))
+_POSITION = ImportField("position", _("Position"), ("должность", "position", "job title"))
+
+FIELDS: dict[str, tuple[ImportField, ...]] = {
+    ImportKind.DEALS: (
+        _EXTERNAL_ID,
+        ImportField(
+            "title",
+            _("Deal title"),
+            ("название сделки", "сделка", "название", "наименование", "title", "deal", "deal name", "name"),
+            required=True,
+        ),
+        ImportField("amount", _("Amount"), ("сумма", "бюджет", "сумма сделки", "amount", "value", "sum")),
+        ImportField("currency", _("Currency"), ("валюта", "currency")),
+        ImportField("pipeline", _("Pipeline"), ("воронка", "направление", "pipeline", "funnel")),
+        ImportField("stage", _("Stage"), ("этап", "стадия", "этап сделки", "stage", "deal stage")),
+        ImportField("status", _("Status (open/won/lost)"), ("статус", "результат", "status", "outcome")),
+        _OWNER,
+        ImportField(
+            "lead_source", _("Lead source"), ("источник", "канал", "источник сделки", "source", "lead source", "channel")
+        ),
+        ImportField(
+            "created_at", _("Created"), ("дата создания", "создана", "создано", "created", "created at", "date created")
+        ),
+        ImportField(
+            "first_contact_at",
+            _("First contact"),
+            ("первый контакт", "дата первого контакта", "first contact", "first contact date"),
+        ),
+        ImportField(
+            "stage_entered_at",
+            _("In stage since"),
+            ("дата перехода на этап", "на этапе с", "stage entered", "in stage since", "stage date"),
+        ),
+        ImportField(
+            "expected_close_date",
+            _("Expected close date"),
+            ("ожидаемая дата закрытия", "плановая дата закрытия", "дата закрытия план", "expected close date", "expected close"),
+        ),
+        ImportField(
+            "closed_at", _("Closed"), ("дата закрытия", "закрыта", "closed", "closed at", "close date", "date closed")
+        ),
+        ImportField(
+            "lost_reason", _("Lost reason"), ("причина отказа", "причина проигрыша", "причина", "lost reason", "loss reason")
+        ),
+        ImportField("lost_comment", _("Why lost, in words"), ("комментарий к отказу", "lost comment")),
+        ImportField("description", _("Description"), ("описание", "комментарий", "примечание", "description", "notes", "comment")),
+        _COMPANY_NAME,
+        _COMPANY_INN,
+        _CONTACT_NAME,
+        _POSITION,
+        _PHONE,
+        _EMAIL,
+    ),
+    ImportKind.COMPANIES: (
+        _EXTERNAL_ID,
+        ImportField(
+            "company_name",
+            _("Company name"),
+            ("название", "наименование", "компания", "организация", "name", "company", "company name"),
+            required=True,
+        ),
+        _COMPANY_INN,
+        ImportField("industry", _("Industry"), ("отрасль", "сфера", "industry")),
+        _PHONE,
+        _EMAIL,
+        ImportField("website", _("Website"), ("сайт", "website", "web", "url")),
+        ImportField("address", _("Address"), ("адрес", "address")),
+        _OWNER,
+        ImportField("notes", _("Notes"), ("примечание", "комментарий", "заметки", "notes", "comment")),
+    ),
+    ImportKind.CONTACTS: (
+        _EXTERNAL_ID,
+        _CONTACT_NAME,
+        ImportField("first_name", _("First name"), ("имя", "first name", "given name")),
+        ImportField("last_name", _("Last name"), ("фамилия", "last name", "surname", "family name")),
+        _POSITION,
+        _PHONE,
+        _EMAIL,
+        _COMPANY_NAME,
+        _COMPANY_INN,
+        _OWNER,
+        ImportField("notes", _("Notes"), ("примечание", "комментарий", "заметки", "notes", "comment")),
+    ),
+}
+
+# Fields whose values are looked up among existing records (and mapped by the user when unknown).
+VALUE_FIELDS = ("pipeline", "stage", "owner", "lead_source", "lost_reason")
+
+
+def fields_for(kind: str) -> tuple[ImportField, ...]:
+    return FIELDS[kind]
+
+
+def _normalise(text: str) -> str:
+    text = text.strip().lower().replace("ё", "е")
+    text = re.sub(r"[\s_\-.,:;()*/\\]+", " ", text)
+    return text.strip()
+
+
+def guess_mapping(kind: str, headers: list[str]) -> dict[str, int]:
+    """{field key: column index} from header names; exact synonyms first, then containment."""
+    mapping: dict[str, int] = {}
+    used: set[int] = set()
+    normalised = [_normalise(header) for header in headers]
+    for exact in (True, False):
+        for field in fields_for(kind):
+            if field.key in mapping:
+                continue
+            synonyms = [_normalise(synonym) for synonym in field.synonyms]
+            for index, header in enumerate(normalised):
+                if index in used or not header:
+                    continue
+                if exact:
+                    hit = header in synonyms
+                else:
+                    hit = any(len(synonym) > 3 and synonym in header for synonym in synonyms)
+                if hit:
+                    mapping[field.key] = index
+                    used.add(index)
+                    break
+    return mapping
+
+
+# ----------------------------------------------------------------------------- cell readers
+class CellError(ValueError):
+    """A cell that cannot be read; the message is shown in the per-row report."""
+
+
+_NUMBER_JUNK = re.compile(r"[\s\u00a0\u202f'₽$€]|руб\.?|р\.|rub", re.IGNORECASE)
+
+
+def parse_decimal(text: str) -> Decimal:
+    cleaned = _NUMBER_JUNK.sub("", text)
+    if "," in cleaned and "." in cleaned:
+        if cleaned.rfind(",") > cleaned.rfind("."):
+            cleaned = cleaned.replace(".", "").replace(",", ".")
+        else:
+            cleaned = cleaned.replace(",", "")
+    else:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise CellError(_("«%(value)s» is not a number.") % {"value": text}) from None
+    if not value.is_finite():
+        raise CellError(_("«%(value)s» is not a number.") % {"value": text})
+    if value < 0:
+        raise CellError(_("The amount must be zero or positive."))
+    if value >= Decimal("1e12"):
+        raise CellError(_("The amount is too large."))
+    return value.quantize(Decimal("0.01"))
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d.%m.%y", "%Y/%m/%d")
+_TIME_FORMATS = ("%H:%M:%S", "%H:%M")
+
+
+def parse_datetime(text: str) -> datetime:
+    """A local date or date-time in the usual Russian and ISO forms, made time-zone aware."""
+    value = text.strip().replace("T", " ")
+    value = re.sub(r"(\.\d+)?([+-]\d\d:?\d\d|Z)?$", "", value) if " " in value else value
+    parts = value.split(" ", 1)
+    for date_format in _DATE_FORMATS:
+        try:
+            day = datetime.strptime(parts[0], date_format).date()
+        except ValueError:
+            continue
+        moment = time(12, 0)  # a date alone means the middle of that day, never the day before
+        if len(parts) == 2 and parts[1].strip():
+            for time_format in _TIME_FORMATS:
+                try:
+                    moment = datetime.strptime(parts[1].strip(), time_format).time()
+                    break
+                except ValueError:
+                    continue
+            else:
+                break
+        if not 1990 <= day.year <= 2100:
+            break
+        return timezone.make_aware(datetime.combine(day, moment))
+    raise CellError(_("«%(value)s» is not a date (use 31.12.2025 or 2025-12-31).") % {"value": text})
+
+
+def parse_date(text: str) -> date:
+    return timezone.localtime(parse_datetime(text)).date()
+
+
+_STATUS_WORDS = {
+    DealStatus.OPEN: {"open", "открыта", "открыт", "в работе", "активна", "active", "in progress", "new"},
+    DealStatus.WON: {"won", "выиграна", "выигран", "успешно", "успешна", "успех", "успешно реализовано", "закрыта успешно", "win", "оплачено"},
+    DealStatus.LOST: {"lost", "проиграна", "проигран", "отказ", "неуспешно", "закрыта неуспешно", "провал", "lose", "закрыто и не реализовано"},
+}
+
+
+def parse_status(text: str) -> str:
+    value = _normalise(text)
+    for status, words in _STATUS_WORDS.items():
+        if value in {_normalise(word) for word in words}:
+            return status
+    raise CellError(
+        _("Unknown status «%(value)s» (use open, won or lost).") % {"value": text}
+    )

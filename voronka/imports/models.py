@@ -1,0 +1,113 @@
+"""Import jobs (one uploaded file on its way through the wizard) and remembered column mappings."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportKind(models.TextChoices):
+    DEALS = "deals", _("Deals")
+    COMPANIES = "companies", _("Companies")
+    CONTACTS = "contacts", _("Contacts")
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded")
+    CHECKED = "checked", _("Checked")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class OnMatch(models.TextChoices):
+    UPDATE = "update", _("Update the existing record")
+    SKIP = "skip", _("Skip the row")
+
+
+class ImportJob(models.Model):
+    """One uploaded file: its mapping, the dry-run report, progress and the outcome.
+
+    The file's bytes live in the row so a task worker on another machine can read them.
+    """
+
+    kind = models.CharField(_("what"), max_length=12, choices=ImportKind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField(_("file content"))
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    delimiter = models.CharField(_("delimiter"), max_length=2, blank=True)
+    headers = models.JSONField(_("header row"), default=list)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    # {field: column index}
+    mapping = models.JSONField(_("column mapping"), default=dict)
+    # {"stage": {"file value": stage id}, "owner": {...}, "lead_source": {"x": "new"|id}, ...}
+    value_map = models.JSONField(_("value mapping"), default=dict)
+    on_match = models.CharField(
+        _("when a row matches an existing record"),
+        max_length=8,
+        choices=OnMatch.choices,
+        default=OnMatch.UPDATE,
+    )
+    valid_only = models.BooleanField(_("import valid rows only"), default=False)
+    # Dry run: {"valid": n, "invalid": n, "errors": [{"line", "column", "message"}], "preview": []}
+    report = models.JSONField(_("check report"), default=dict, blank=True)
+    processed = models.PositiveIntegerField(_("rows processed"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
+    failed_count = models.PositiveIntegerField(_("failed"), default=0)
+    # Errors found while importing: [{"line", "column", "message"}]
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.file_name}"
+
+    @property
+    def percent(self) -> int:
+        if not self.row_count:
+            return 100 if self.status == ImportStatus.DONE else 0
+        return min(100, round(100 * self.processed / self.row_count))
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {ImportStatus.QUEUED, ImportStatus.RUNNING}
+
+
+class ImportMapping(models.Model):
+    """The column mapping last used for a header row, offered again for the next such file."""
+
+    kind = models.CharField(_("what"), max_length=12, choices=ImportKind.choices)
+    header_hash = models.CharField(_("header row hash"), max_length=64)
+    headers = models.JSONField(_("header row"), default=list)
+    mapping = models.JSONField(_("column mapping"), default=dict)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("remembered column mapping")
+        verbose_name_plural = _("remembered column mappings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "header_hash"], name="import_mapping_once_per_header_row"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {', '.join(self.headers)[:80]}"

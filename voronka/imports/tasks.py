@@ -1,0 +1,15 @@
+"""Background work: large imports run in a task worker (django-tasks; inline in tests)."""
+
+from django_tasks import task
+
+
+@task()
+def run_import(job_id: int) -> dict:
+    from .models import ImportJob, ImportStatus
+    from .services import import_run
+
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if job.status not in {ImportStatus.QUEUED, ImportStatus.RUNNING}:
+        return {"status": job.status}
+    job = import_run(job=job)
+    return {"status": job.status, "created": job.created_count, "failed": job.failed_count}

@@ -1,0 +1,69 @@
+import random
+import time
+from datetime import date, timedelta
+
+import pytest
+from django.db.models import Count
+
+from tests.factories import LeadSourceFactory, LostReasonFactory, UserFactory
+from voronka.imports import services
+from voronka.pipeline.models import Deal, StageChange
+
+from .helpers import DEAL_HEADERS, csv_bytes
+
+ROWS = 100_000
+# CI budget for the 100k-row import itself (measured ~60 s on SQLite, see the report).
+BUDGET_SECONDS = 150
+
+
+def generated_rows(count: int, stage_names: list[str], owners: list[str]):
+    rnd = random.Random(7)
+    start = date(2024, 1, 1)
+    for number in range(count):
+        created = start + timedelta(days=rnd.randrange(600))
+        status = rnd.choices(["открыта", "выиграна", "проиграна"], [5, 2, 3])[0]
+        closed = created + timedelta(days=rnd.randrange(1, 90)) if status != "открыта" else None
+        company = rnd.randrange(5000)
+        yield [
+            f"EXT-{number}", f"Сделка {number}", f"{rnd.randrange(10_000, 5_000_000)},00",
+            rnd.choice(stage_names), status, rnd.choice(owners), rnd.choice(["Сайт", "Выставка"]),
+            created.strftime("%d.%m.%Y"), closed.strftime("%d.%m.%Y") if closed else "",
+            "Дорого" if status == "проиграна" else "", f"ООО Клиент {company}",
+            f"77{company:08d}", f"Контакт {company}", "", f"c{company}@client.example",
+        ]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_100k_row_deals_file_imports_within_the_budget(
+    db, pipeline, stages, capsys, django_capture_on_commit_callbacks
+):
+    for name in ("Сайт", "Выставка"):
+        LeadSourceFactory(name=name)
+    LostReasonFactory(name="Дорого")
+    admin = UserFactory(role="admin")
+    owners = [UserFactory().username for _ in range(20)]
+    data = csv_bytes(DEAL_HEADERS, generated_rows(ROWS, [s.name for s in stages], owners), delimiter=";")
+
+    started = time.perf_counter()
+    job = services.import_job_create(user=admin, kind="deals", file_name="big.csv", data=data)
+    report = services.import_check(job=job)
+    checked = time.perf_counter()
+    with django_capture_on_commit_callbacks(execute=True):  # the task worker's turn
+        job = services.import_job_start(job=job, user=admin, valid_only=False, on_match="update")
+    job.refresh_from_db()
+    finished = time.perf_counter()
+
+    assert report["invalid"] == 0
+    assert (job.status, job.created_count, job.failed_count) == ("done", ROWS, 0)
+    assert Deal.objects.count() == ROWS
+    # Every deal has its creation row and a closing row when closed.
+    kinds = dict(StageChange.objects.values_list("kind").annotate(n=Count("pk")))
+    assert kinds["created"] == ROWS
+    assert kinds["won"] + kinds["lost"] == Deal.objects.exclude(status="open").count()
+    elapsed = finished - started
+    with capsys.disabled():
+        print(
+            f"\n100k import: check {checked - started:.1f} s, import {finished - checked:.1f} s, "
+            f"{ROWS / (finished - checked):.0f} rows/s written"
+        )
+    assert elapsed < BUDGET_SECONDS

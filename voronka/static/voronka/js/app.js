@@ -1,0 +1,49 @@
+// Voronka: small shared behaviours. Pages work without this file; it adds toasts and
+// turns failed htmx requests into a readable message instead of silence.
+(function () {
+  "use strict";
+  var Voronka = window.Voronka = window.Voronka || {};
+
+  // toast(message, "success" | "error" | "info"): a short note in the corner.
+  Voronka.toast = function (message, kind) {
+    var box = document.getElementById("toasts");
+    if (!box || !message) return;
+    var note = document.createElement("div");
+    note.className = "toast toast-" + (kind || "info");
+    note.setAttribute("role", kind === "error" ? "alert" : "status");
+    note.setAttribute("data-testid", "toast");
+    note.textContent = message;
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast-close";
+    close.setAttribute("aria-label", "×");
+    close.textContent = "×";
+    close.addEventListener("click", function () { note.remove(); });
+    note.appendChild(close);
+    box.appendChild(note);
+    setTimeout(function () { note.classList.add("toast-leaving"); }, kind === "error" ? 7000 : 3500);
+    setTimeout(function () { note.remove(); }, kind === "error" ? 7600 : 4100);
+  };
+
+  // An htmx request that failed with 4xx carries a plain-text or JSON message: show it.
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var text = (xhr && xhr.responseText) || "";
+    var message = text;
+    try { message = JSON.parse(text).message || text; } catch (e) { /* plain text */ }
+    if (!message || message.length > 300 || message.indexOf("<") !== -1) {
+      message = (xhr && xhr.status ? xhr.status + " " : "") + (xhr && xhr.statusText || "Error");
+    }
+    Voronka.toast(message, "error");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    Voronka.toast(document.body.dataset.msgOffline, "error");
+  });
+
+  // Close the user menu when clicking elsewhere.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.usermenu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.open = false;
+    });
+  });
+})();
