@@ -94,9 +94,7 @@ def rich_deal(db):
         user=manager,
     )
     ProductFactory(name="Пусконаладка", price=Decimal("85000"))
-    services.playbook_step_complete(
-        deal=deal, step=stages[1].playbook_steps.first(), user=manager
-    )
+    services.playbook_step_complete(deal=deal, step=stages[1].playbook_steps.first(), user=manager)
     activity_log(
         kind="call",
         subject="Первый звонок: интерес подтверждён",

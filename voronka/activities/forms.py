@@ -15,7 +15,9 @@ class ActivityForm(forms.Form):
         max_length=255,
         error_messages={"required": _("Give the activity a subject.")},
     )
-    body = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(
+        label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     due_at = forms.DateTimeField(
         label=_("Due"),
         required=False,

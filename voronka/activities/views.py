@@ -88,9 +88,7 @@ def my_tasks(request):
     counts = activities.aggregate(
         **{name: Count("pk", filter=condition) for name, condition in tab_filters.items()}
     )
-    rows = activities.filter(tab_filters[tab]).select_related(
-        "deal", "contact", "company", "owner"
-    )
+    rows = activities.filter(tab_filters[tab]).select_related("deal", "contact", "company", "owner")
     rows = rows.order_by("-done_at", "-pk") if tab == "done" else rows.order_by("due_at", "pk")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()

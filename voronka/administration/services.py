@@ -68,7 +68,9 @@ class SelfLockout(DomainError):
 
 def _check_pipeline_name_free(name: str, *, pipeline: Pipeline | None = None) -> None:
     # Compared in Python: SQLite's case-insensitive match only folds ASCII, not Cyrillic.
-    taken = Pipeline.objects.exclude(pk=pipeline.pk if pipeline else None).values_list("name", flat=True)
+    taken = Pipeline.objects.exclude(pk=pipeline.pk if pipeline else None).values_list(
+        "name", flat=True
+    )
     if name.casefold() in {other.casefold() for other in taken}:
         raise DomainError(_("A pipeline with this name already exists."), field="name")
 

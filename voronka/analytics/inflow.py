@@ -18,7 +18,6 @@ Four grouped queries whatever the number of deals; Python only walks weekly rows
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 

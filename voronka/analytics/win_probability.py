@@ -31,6 +31,7 @@ from django.db.models import (
     CharField,
     Count,
     F,
+    IntegerField,
     Q,
     Value,
     When,

@@ -32,7 +32,9 @@ def health(request):
 
 def _end_of_today() -> datetime:
     today = timezone.localdate()
-    return datetime.combine(today + timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone())
+    return datetime.combine(
+        today + timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone()
+    )
 
 
 def _start_of_today() -> datetime:
@@ -43,7 +45,9 @@ def tasks_due(activities: QuerySet) -> tuple[list, int, int]:
     """Open activities due today or earlier: (first rows, total, overdue), in one query for rows
     and one for both counts."""
     due = activities.filter(done_at__isnull=True, due_at__lt=_end_of_today())
-    counts = due.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=_start_of_today())))
+    counts = due.aggregate(
+        total=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=_start_of_today()))
+    )
     rows = list(
         due.select_related("deal", "owner", "contact").order_by("due_at", "pk")[:LIST_LIMIT]
     )

@@ -56,7 +56,11 @@ def apply_sort(queryset: QuerySet, sorting: Sorting, columns: dict[str, SortColu
 
 
 def paginate(
-    queryset: QuerySet, page_number: str | None, *, count: int | None = None, per_page: int = PAGE_SIZE
+    queryset: QuerySet,
+    page_number: str | None,
+    *,
+    count: int | None = None,
+    per_page: int = PAGE_SIZE,
 ) -> Page:
     """One page of rows; a missing, malformed or out-of-range number gives the nearest page.
 
@@ -74,9 +78,7 @@ def export_format(params: QueryDict) -> str | None:
     return value if value in EXPORT_FORMATS else None
 
 
-def header_links(
-    params: QueryDict, sorting: Sorting, columns: dict[str, SortColumn]
-) -> list[dict]:
+def header_links(params: QueryDict, sorting: Sorting, columns: dict[str, SortColumn]) -> list[dict]:
     """One entry per column for the table header: its label, link and the current arrow."""
     headers = []
     for column in columns.values():

@@ -194,9 +194,7 @@ def company_create(request):
         fields.setdefault("owner", user)
         return services.company_create(user=user, **fields)
 
-    result = _form_page(
-        request, form=form, template="crm/company_form.html", context={}, save=save
-    )
+    result = _form_page(request, form=form, template="crm/company_form.html", context={}, save=save)
     if isinstance(result, Company):
         messages.success(request, _("Company «%(name)s» added.") % {"name": result.name})
         return redirect("crm:company_detail", pk=result.pk)
@@ -320,9 +318,7 @@ def contact_create(request):
         fields.setdefault("owner", user)
         return services.contact_create(user=user, **fields)
 
-    result = _form_page(
-        request, form=form, template="crm/contact_form.html", context={}, save=save
-    )
+    result = _form_page(request, form=form, template="crm/contact_form.html", context={}, save=save)
     if isinstance(result, Contact):
         messages.success(request, _("Contact «%(name)s» added.") % {"name": result.full_name})
         return redirect("crm:contact_detail", pk=result.pk)

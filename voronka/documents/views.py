@@ -40,7 +40,10 @@ def document_upload(request, deal_pk):
         )
     try:
         services.document_attach(
-            deal=deal, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"], user=request.user
+            deal=deal,
+            kind=form.cleaned_data["kind"],
+            upload=form.cleaned_data["file"],
+            user=request.user,
         )
     except DomainError as error:
         return render_deal_card(

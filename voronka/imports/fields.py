@@ -25,21 +25,27 @@ _EXTERNAL_ID = ImportField(
     "external_id", _("External id"), ("external id", "внешний id", "внешний код", "id", "ид", "код")
 )
 _OWNER = ImportField(
-    "owner", _("Owner"), ("ответственный", "менеджер", "владелец", "owner", "manager", "responsible")
+    "owner",
+    _("Owner"),
+    ("ответственный", "менеджер", "владелец", "owner", "manager", "responsible"),
 )
 _COMPANY_NAME = ImportField(
     "company_name",
     _("Company"),
     ("компания", "организация", "клиент", "контрагент", "company", "company name", "account"),
 )
-_COMPANY_INN = ImportField("company_inn", _("Company INN"), ("инн", "inn", "tax id", "инн компании"))
+_COMPANY_INN = ImportField(
+    "company_inn", _("Company INN"), ("инн", "inn", "tax id", "инн компании")
+)
 _CONTACT_NAME = ImportField(
     "contact_name",
     _("Contact name"),
     ("контакт", "контактное лицо", "фио", "contact", "contact name", "contact person"),
 )
 _PHONE = ImportField("phone", _("Phone"), ("телефон", "тел", "phone", "phone number", "мобильный"))
-_EMAIL = ImportField("email", _("Email"), ("email", "e-mail", "почта", "эл почта", "электронная почта"))
+_EMAIL = ImportField(
+    "email", _("Email"), ("email", "e-mail", "почта", "эл почта", "электронная почта")
+)
 _POSITION = ImportField("position", _("Position"), ("должность", "position", "job title"))
 
 FIELDS: dict[str, tuple[ImportField, ...]] = {
@@ -48,20 +54,37 @@ FIELDS: dict[str, tuple[ImportField, ...]] = {
         ImportField(
             "title",
             _("Deal title"),
-            ("название сделки", "сделка", "название", "наименование", "title", "deal", "deal name", "name"),
+            (
+                "название сделки",
+                "сделка",
+                "название",
+                "наименование",
+                "title",
+                "deal",
+                "deal name",
+                "name",
+            ),
             required=True,
         ),
-        ImportField("amount", _("Amount"), ("сумма", "бюджет", "сумма сделки", "amount", "value", "sum")),
+        ImportField(
+            "amount", _("Amount"), ("сумма", "бюджет", "сумма сделки", "amount", "value", "sum")
+        ),
         ImportField("currency", _("Currency"), ("валюта", "currency")),
         ImportField("pipeline", _("Pipeline"), ("воронка", "направление", "pipeline", "funnel")),
         ImportField("stage", _("Stage"), ("этап", "стадия", "этап сделки", "stage", "deal stage")),
-        ImportField("status", _("Status (open/won/lost)"), ("статус", "результат", "status", "outcome")),
+        ImportField(
+            "status", _("Status (open/won/lost)"), ("статус", "результат", "status", "outcome")
+        ),
         _OWNER,
         ImportField(
-            "lead_source", _("Lead source"), ("источник", "канал", "источник сделки", "source", "lead source", "channel")
+            "lead_source",
+            _("Lead source"),
+            ("источник", "канал", "источник сделки", "source", "lead source", "channel"),
         ),
         ImportField(
-            "created_at", _("Created"), ("дата создания", "создана", "создано", "created", "created at", "date created")
+            "created_at",
+            _("Created"),
+            ("дата создания", "создана", "создано", "created", "created at", "date created"),
         ),
         ImportField(
             "first_contact_at",
@@ -71,21 +94,43 @@ FIELDS: dict[str, tuple[ImportField, ...]] = {
         ImportField(
             "stage_entered_at",
             _("In stage since"),
-            ("дата перехода на этап", "на этапе с", "stage entered", "in stage since", "stage date"),
+            (
+                "дата перехода на этап",
+                "на этапе с",
+                "stage entered",
+                "in stage since",
+                "stage date",
+            ),
         ),
         ImportField(
             "expected_close_date",
             _("Expected close date"),
-            ("ожидаемая дата закрытия", "плановая дата закрытия", "дата закрытия план", "expected close date", "expected close"),
+            (
+                "ожидаемая дата закрытия",
+                "плановая дата закрытия",
+                "дата закрытия план",
+                "expected close date",
+                "expected close",
+            ),
         ),
         ImportField(
-            "closed_at", _("Closed"), ("дата закрытия", "закрыта", "closed", "closed at", "close date", "date closed")
+            "closed_at",
+            _("Closed"),
+            ("дата закрытия", "закрыта", "closed", "closed at", "close date", "date closed"),
         ),
         ImportField(
-            "lost_reason", _("Lost reason"), ("причина отказа", "причина проигрыша", "причина", "lost reason", "loss reason")
+            "lost_reason",
+            _("Lost reason"),
+            ("причина отказа", "причина проигрыша", "причина", "lost reason", "loss reason"),
         ),
-        ImportField("lost_comment", _("Why lost, in words"), ("комментарий к отказу", "lost comment")),
-        ImportField("description", _("Description"), ("описание", "комментарий", "примечание", "description", "notes", "comment")),
+        ImportField(
+            "lost_comment", _("Why lost, in words"), ("комментарий к отказу", "lost comment")
+        ),
+        ImportField(
+            "description",
+            _("Description"),
+            ("описание", "комментарий", "примечание", "description", "notes", "comment"),
+        ),
         _COMPANY_NAME,
         _COMPANY_INN,
         _CONTACT_NAME,
@@ -98,7 +143,15 @@ FIELDS: dict[str, tuple[ImportField, ...]] = {
         ImportField(
             "company_name",
             _("Company name"),
-            ("название", "наименование", "компания", "организация", "name", "company", "company name"),
+            (
+                "название",
+                "наименование",
+                "компания",
+                "организация",
+                "name",
+                "company",
+                "company name",
+            ),
             required=True,
         ),
         _COMPANY_INN,
@@ -108,20 +161,26 @@ FIELDS: dict[str, tuple[ImportField, ...]] = {
         ImportField("website", _("Website"), ("сайт", "website", "web", "url")),
         ImportField("address", _("Address"), ("адрес", "address")),
         _OWNER,
-        ImportField("notes", _("Notes"), ("примечание", "комментарий", "заметки", "notes", "comment")),
+        ImportField(
+            "notes", _("Notes"), ("примечание", "комментарий", "заметки", "notes", "comment")
+        ),
     ),
     ImportKind.CONTACTS: (
         _EXTERNAL_ID,
         _CONTACT_NAME,
         ImportField("first_name", _("First name"), ("имя", "first name", "given name")),
-        ImportField("last_name", _("Last name"), ("фамилия", "last name", "surname", "family name")),
+        ImportField(
+            "last_name", _("Last name"), ("фамилия", "last name", "surname", "family name")
+        ),
         _POSITION,
         _PHONE,
         _EMAIL,
         _COMPANY_NAME,
         _COMPANY_INN,
         _OWNER,
-        ImportField("notes", _("Notes"), ("примечание", "комментарий", "заметки", "notes", "comment")),
+        ImportField(
+            "notes", _("Notes"), ("примечание", "комментарий", "заметки", "notes", "comment")
+        ),
     ),
 }
 
@@ -220,7 +279,9 @@ def parse_datetime(text: str) -> datetime:
         if not 1990 <= day.year <= 2100:
             break
         return timezone.make_aware(datetime.combine(day, moment))
-    raise CellError(_("«%(value)s» is not a date (use 31.12.2025 or 2025-12-31).") % {"value": text})
+    raise CellError(
+        _("«%(value)s» is not a date (use 31.12.2025 or 2025-12-31).") % {"value": text}
+    )
 
 
 def parse_date(text: str) -> date:
@@ -228,9 +289,39 @@ def parse_date(text: str) -> date:
 
 
 _STATUS_WORDS = {
-    DealStatus.OPEN: {"open", "открыта", "открыт", "в работе", "активна", "active", "in progress", "new"},
-    DealStatus.WON: {"won", "выиграна", "выигран", "успешно", "успешна", "успех", "успешно реализовано", "закрыта успешно", "win", "оплачено"},
-    DealStatus.LOST: {"lost", "проиграна", "проигран", "отказ", "неуспешно", "закрыта неуспешно", "провал", "lose", "закрыто и не реализовано"},
+    DealStatus.OPEN: {
+        "open",
+        "открыта",
+        "открыт",
+        "в работе",
+        "активна",
+        "active",
+        "in progress",
+        "new",
+    },
+    DealStatus.WON: {
+        "won",
+        "выиграна",
+        "выигран",
+        "успешно",
+        "успешна",
+        "успех",
+        "успешно реализовано",
+        "закрыта успешно",
+        "win",
+        "оплачено",
+    },
+    DealStatus.LOST: {
+        "lost",
+        "проиграна",
+        "проигран",
+        "отказ",
+        "неуспешно",
+        "закрыта неуспешно",
+        "провал",
+        "lose",
+        "закрыто и не реализовано",
+    },
 }
 
 
@@ -239,6 +330,4 @@ def parse_status(text: str) -> str:
     for status, words in _STATUS_WORDS.items():
         if value in {_normalise(word) for word in words}:
             return status
-    raise CellError(
-        _("Unknown status «%(value)s» (use open, won or lost).") % {"value": text}
-    )
+    raise CellError(_("Unknown status «%(value)s» (use open, won or lost).") % {"value": text})

@@ -52,7 +52,9 @@ def _cyrillic_score(text: str) -> float:
         return 0.0
     common = sum(char in _COMMON_LETTERS for char in letters) / len(letters)
     words = re.findall(r"[а-яё]{2,}", sample)
-    bigram_hits = sum(word[i : i + 2] in _COMMON_BIGRAMS for word in words for i in range(len(word) - 1))
+    bigram_hits = sum(
+        word[i : i + 2] in _COMMON_BIGRAMS for word in words for i in range(len(word) - 1)
+    )
     bigram_total = sum(len(word) - 1 for word in words) or 1
     # Upper-case letters inside words are a sign of a wrong code page (KOI8-R swaps cases).
     odd_case = len(re.findall(r"[а-яё][А-ЯЁ]", text[:200_000])) / (len(letters) or 1)
@@ -126,7 +128,11 @@ def _xlsx_value(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.isoformat(sep=" ") if value.time() != value.time().min else value.date().isoformat()
+        return (
+            value.isoformat(sep=" ")
+            if value.time() != value.time().min
+            else value.date().isoformat()
+        )
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

@@ -116,7 +116,9 @@ def import_job_create(*, user: User, kind: str, file_name: str, data: bytes) -> 
         )
     table = read_table(data)
     row_count = sum(1 for _row in table.rows)
-    remembered = ImportMapping.objects.filter(kind=kind, header_hash=header_hash(table.headers)).first()
+    remembered = ImportMapping.objects.filter(
+        kind=kind, header_hash=header_hash(table.headers)
+    ).first()
     mapping = remembered.mapping if remembered else guess_mapping(kind, table.headers)
     return ImportJob.objects.create(
         kind=kind,
@@ -145,8 +147,12 @@ def import_job_set_mapping(*, job: ImportJob, mapping: dict[str, int]) -> Import
         if not 0 <= index < len(job.headers):
             raise DomainError(_("Unknown column."), field=key)
         clean[key] = index
-    missing = [str(item.label) for item in known.values() if item.required and item.key not in clean]
-    if job.kind == ImportKind.CONTACTS and not {"contact_name", "first_name", "last_name"} & set(clean):
+    missing = [
+        str(item.label) for item in known.values() if item.required and item.key not in clean
+    ]
+    if job.kind == ImportKind.CONTACTS and not {"contact_name", "first_name", "last_name"} & set(
+        clean
+    ):
         missing.append(str(_("Contact name")))
     if missing:
         raise DomainError(
@@ -223,7 +229,9 @@ def import_job_set_values(*, job: ImportJob, value_map: dict[str, dict[str, str]
 def value_options(job: ImportJob) -> dict[str, list[tuple[str, str]]]:
     """Choices for the value-mapping step: (id, label) per value field."""
     user = job.created_by
-    stages = Stage.objects.select_related("pipeline").order_by("pipeline__order", "pipeline__name", "order")
+    stages = Stage.objects.select_related("pipeline").order_by(
+        "pipeline__order", "pipeline__name", "order"
+    )
     return {
         "pipeline": [(str(p.pk), p.name) for p in Pipeline.objects.all()],
         "stage": [(str(s.pk), f"{s.pipeline.name} · {s.name}") for s in stages],
@@ -315,7 +323,9 @@ class Resolver:
             return self.pipelines[int(choice)]
         found = self.pipeline_by_name.get(_norm(raw))
         if found is None:
-            raise CellError(_("Unknown pipeline «%(value)s»; map it to a pipeline.") % {"value": raw})
+            raise CellError(
+                _("Unknown pipeline «%(value)s»; map it to a pipeline.") % {"value": raw}
+            )
         return found
 
     def _row_pipeline(self, cells) -> Pipeline | None:
@@ -341,7 +351,11 @@ class Resolver:
             stage = self.stage_by_name.get((pipeline.pk, _norm(raw)))
         else:
             named = self.stages_named.get(_norm(raw), [])
-            in_default = [s for s in named if self.default_pipeline and s.pipeline_id == self.default_pipeline.pk]
+            in_default = [
+                s
+                for s in named
+                if self.default_pipeline and s.pipeline_id == self.default_pipeline.pk
+            ]
             stage = (in_default or named or [None])[0]
         if stage is None:
             raise CellError(_("Unknown stage «%(value)s»; map it to a stage.") % {"value": raw})
@@ -366,7 +380,9 @@ class Resolver:
             raise CellError(_("Unknown owner «%(value)s»; map it to a user.") % {"value": raw})
         return found
 
-    def _named(self, key: str, raw: str, by_name: dict[str, int], unknown_message: str) -> int | None:
+    def _named(
+        self, key: str, raw: str, by_name: dict[str, int], unknown_message: str
+    ) -> int | None:
         if not raw:
             return None
         choice = self._mapped(key, raw)
@@ -464,13 +480,23 @@ class RowReader:
                 value = text(key)
                 if len(value) > limit:
                     problems.append(
-                        RowProblem(line, self.column(key), _("Longer than %(limit)s characters.") % {"limit": limit})
+                        RowProblem(
+                            line,
+                            self.column(key),
+                            _("Longer than %(limit)s characters.") % {"limit": limit},
+                        )
                     )
                 values[key] = value
         if "email" in values and values["email"] and "@" not in values["email"]:
             problems.append(RowProblem(line, self.column("email"), _("Not an email address.")))
-        if "company_inn" in values and values["company_inn"] and not values["company_inn"].isdigit():
-            problems.append(RowProblem(line, self.column("company_inn"), _("The INN must be digits.")))
+        if (
+            "company_inn" in values
+            and values["company_inn"]
+            and not values["company_inn"].isdigit()
+        ):
+            problems.append(
+                RowProblem(line, self.column("company_inn"), _("The INN must be digits."))
+            )
         values["owner"] = attempt("owner", self.resolver.owner)
         if self.job.kind == ImportKind.DEALS:
             self._read_deal(text, attempt, values, problems, line, cells)
@@ -478,7 +504,9 @@ class RowReader:
             if not values.get("company_name"):
                 problems.append(RowProblem(line, self.column("company_name"), _("Required.")))
         else:
-            if not (values.get("contact_name") or values.get("first_name") or values.get("last_name")):
+            if not (
+                values.get("contact_name") or values.get("first_name") or values.get("last_name")
+            ):
                 problems.append(RowProblem(line, self.column("contact_name"), _("Required.")))
         if problems:
             return None, problems
@@ -492,13 +520,18 @@ class RowReader:
         pipeline = attempt("pipeline", self.resolver.pipeline)
         values["pipeline"] = pipeline
         if pipeline is not None or "pipeline" not in self.mapping:
-            values["stage"] = attempt("stage", lambda raw: self.resolver.stage(raw, pipeline=pipeline))
+            values["stage"] = attempt(
+                "stage", lambda raw: self.resolver.stage(raw, pipeline=pipeline)
+            )
             if values["stage"] is not None and pipeline is None:
                 values["pipeline"] = self.resolver.pipelines[values["stage"].pipeline_id]
         values["status"] = attempt("status", parse_status) if text("status") else DealStatus.OPEN
         values["lead_source_id"] = attempt("lead_source", self.resolver.lead_source)
         values["lost_reason_id"] = attempt("lost_reason", self.resolver.lost_reason)
-        values["_raw_lead_source"], values["_raw_lost_reason"] = text("lead_source"), text("lost_reason")
+        values["_raw_lead_source"], values["_raw_lost_reason"] = (
+            text("lead_source"),
+            text("lost_reason"),
+        )
         for key in ("created_at", "first_contact_at", "stage_entered_at", "closed_at"):
             values[key] = attempt(key, parse_datetime) if text(key) else None
         values["expected_close_date"] = (
@@ -510,7 +543,9 @@ class RowReader:
         entered = values["stage_entered_at"] = values["stage_entered_at"] or created
         if entered < created:
             problems.append(
-                RowProblem(line, self.column("stage_entered_at"), _("Earlier than the creation date."))
+                RowProblem(
+                    line, self.column("stage_entered_at"), _("Earlier than the creation date.")
+                )
             )
         status = values["status"]
         if status == DealStatus.OPEN:
@@ -544,7 +579,9 @@ def import_check(*, job: ImportJob) -> dict:
         row, problems = reader.read(line, cells)
         if row is None:
             invalid += 1
-            errors.extend(problem.as_dict() for problem in problems[: REPORT_MAX_ERRORS - len(errors)])
+            errors.extend(
+                problem.as_dict() for problem in problems[: REPORT_MAX_ERRORS - len(errors)]
+            )
         else:
             valid += 1
         if len(preview) < PREVIEW_ROWS:
@@ -552,7 +589,10 @@ def import_check(*, job: ImportJob) -> dict:
                 {
                     "line": line,
                     "ok": row is not None,
-                    "cells": [_display(row.values.get(key) if row else _cell(cells, job.mapping[key])) for key in shown],
+                    "cells": [
+                        _display(row.values.get(key) if row else _cell(cells, job.mapping[key]))
+                        for key in shown
+                    ],
                 }
             )
     report = {
@@ -728,7 +768,11 @@ class RowWriter:
             except (IntegrityError, DatabaseError, ValueError) as error:
                 self._restore(snapshot)
                 problems.append(
-                    RowProblem(row.line, "", _("Conflicts with existing data: %(error)s") % {"error": error})
+                    RowProblem(
+                        row.line,
+                        "",
+                        _("Conflicts with existing data: %(error)s") % {"error": error},
+                    )
                 )
         return outcomes, problems
 
@@ -760,7 +804,9 @@ class RowWriter:
     def _prefetch_companies(self, rows: list[Row]) -> dict[int, Company]:
         inns = {r.values["company_inn"] for r in rows if r.values.get("company_inn")}
         names = {r.values["company_name"] for r in rows if r.values.get("company_name")}
-        externals = {r.values["external_id_company"] for r in rows if r.values.get("external_id_company")}
+        externals = {
+            r.values["external_id_company"] for r in rows if r.values.get("external_id_company")
+        }
         if not (inns or names or externals):
             return {}
         found = {}
@@ -777,7 +823,10 @@ class RowWriter:
         return found
 
     def _match_company(self, values: dict) -> int | None:
-        if values.get("external_id_company") and ("ext", values["external_id_company"]) in self.companies:
+        if (
+            values.get("external_id_company")
+            and ("ext", values["external_id_company"]) in self.companies
+        ):
             return self.companies[("ext", values["external_id_company"])]
         if values.get("company_inn"):
             if ("inn", values["company_inn"]) in self.companies:
@@ -788,7 +837,9 @@ class RowWriter:
             return self.companies.get(("name", values["company_name"]))
         return None
 
-    def _resolve_companies(self, rows: list[Row], *, update: bool) -> dict[int, tuple[int | None, str]]:
+    def _resolve_companies(
+        self, rows: list[Row], *, update: bool
+    ) -> dict[int, tuple[int | None, str]]:
         """Company id per row line, with 'created'/'updated'/'skipped'; creates the missing."""
         existing = self._prefetch_companies(rows)
         for company in existing.values():
@@ -809,17 +860,27 @@ class RowWriter:
                     outcome = self._update_company(existing[pk], values)
                 result[row.line] = (pk, outcome)
                 continue
-            key = ("inn", values["company_inn"]) if values.get("company_inn") else ("name", values["company_name"])
+            key = (
+                ("inn", values["company_inn"])
+                if values.get("company_inn")
+                else ("name", values["company_name"])
+            )
             company = pending.get(key)
             if company is None:
                 if not values.get("company_name"):
-                    raise RowFailure(str(_("Company")), _("No company has this INN; give the company name."))
+                    raise RowFailure(
+                        str(_("Company")), _("No company has this INN; give the company name.")
+                    )
                 company = Company(
                     name=values["company_name"],
                     inn=values.get("company_inn", ""),
                     owner=values["owner"],
                     external_id=values.get("external_id_company", ""),
-                    **{k: values.get(k, "") for k in ("industry", "phone", "email", "website", "address", "notes") if values.get(k)},
+                    **{
+                        k: values.get(k, "")
+                        for k in ("industry", "phone", "email", "website", "address", "notes")
+                        if values.get(k)
+                    },
                 )
                 pending[key] = company
                 pending_rows.append((row, company))
@@ -890,7 +951,9 @@ class RowWriter:
             keys.append(("name", company_id, _norm(f"{first} {last}")))
         return keys
 
-    def _resolve_contacts(self, rows: list[Row], company_ids: dict[int, int | None], *, update: bool):
+    def _resolve_contacts(
+        self, rows: list[Row], company_ids: dict[int, int | None], *, update: bool
+    ):
         wanted = [r for r in rows if r.values.get("contact_name") or r.values.get("first_name")
                   or r.values.get("last_name") or r.values.get("email") or r.values.get("phone")]  # fmt: skip
         result: dict[int, tuple[int | None, str]] = {r.line: (None, "skipped") for r in rows}
@@ -898,9 +961,16 @@ class RowWriter:
             return result
         emails = {r.values["email"] for r in wanted if r.values.get("email")}
         phones = {r.values["phone"] for r in wanted if r.values.get("phone")}
-        externals = {r.values["external_id_contact"] for r in wanted if r.values.get("external_id_contact")}
+        externals = {
+            r.values["external_id_contact"] for r in wanted if r.values.get("external_id_contact")
+        }
         companies = {company_ids.get(r.line) for r in wanted} - {None}
-        query = Q(email__in=emails) | Q(phone__in=phones) | Q(external_id__in=externals) | Q(company_id__in=companies)
+        query = (
+            Q(email__in=emails)
+            | Q(phone__in=phones)
+            | Q(external_id__in=externals)
+            | Q(company_id__in=companies)
+        )
         existing = {}
         for contact in Contact.objects.filter(query).order_by("pk"):
             existing[contact.pk] = contact
@@ -985,7 +1055,9 @@ class RowWriter:
             return ("ext", values["external_id"])
         return ("nat", values["title"], company_id, timezone.localtime(values["created_at"]).date())
 
-    def _prefetch_deals(self, rows: list[Row], company_ids: dict[int, int | None]) -> dict[int, Deal]:
+    def _prefetch_deals(
+        self, rows: list[Row], company_ids: dict[int, int | None]
+    ) -> dict[int, Deal]:
         externals = {r.values["external_id"] for r in rows if r.values.get("external_id")}
         titles = {r.values["title"] for r in rows}
         companies = {company_ids.get(r.line) for r in rows}
@@ -998,14 +1070,18 @@ class RowWriter:
         if not self.deal_key_by_external_id or any(not r.values.get("external_id") for r in rows):
             query |= natural
         found = {}
-        for deal in Deal.objects.filter(query).select_related("stage", "furthest_stage", "pipeline"):
+        for deal in Deal.objects.filter(query).select_related(
+            "stage", "furthest_stage", "pipeline"
+        ):
             found[deal.pk] = deal
             if deal.external_id:
                 self.deals.setdefault(("ext", deal.external_id), deal.pk)
             date = timezone.localtime(deal.created_at).date()
             self.deals.setdefault(("nat", deal.title, deal.company_id, date), deal.pk)
         if found and not self.sees_everything:
-            self.visible_deal_ids = set(visible_deals(self.user).filter(pk__in=found).values_list("pk", flat=True))
+            self.visible_deal_ids = set(
+                visible_deals(self.user).filter(pk__in=found).values_list("pk", flat=True)
+            )
         else:
             self.visible_deal_ids = set(found)
         return found
@@ -1031,15 +1107,21 @@ class RowWriter:
                 if pk in existing and pk not in self.visible_deal_ids:
                     raise RowFailure(self._title_column(), _("Matches a deal you cannot see."))
                 outcomes[row.line] = (
-                    self._update_deal(existing[pk], values, company_id) if self.update and pk in existing else "skipped"
+                    self._update_deal(existing[pk], values, company_id)
+                    if self.update and pk in existing
+                    else "skipped"
                 )
                 continue
             new_keys.add(key)
-            new_items.append((row, key, self._historical(values, company_id, contacts[row.line][0])))
+            new_items.append(
+                (row, key, self._historical(values, company_id, contacts[row.line][0]))
+            )
             outcomes[row.line] = "created"
         if new_items:
-            deals = write_historical_deals([item for _row, _key, item in new_items], batch_size=BATCH_SIZE)
-            for (row, key, item), deal in zip(new_items, deals, strict=True):
+            deals = write_historical_deals(
+                [item for _row, _key, item in new_items], batch_size=BATCH_SIZE
+            )
+            for (_row, key, item), deal in zip(new_items, deals, strict=True):
                 self.deals[key] = deal.pk
                 if item.outcome == DealStatus.WON and deal.company_id:
                     first = self.first_win.get(deal.company_id)
@@ -1063,7 +1145,9 @@ class RowWriter:
         for win in wins:
             self.first_win[win["company_id"]] = win["first"]
 
-    def _historical(self, values: dict, company_id: int | None, contact_id: int | None) -> HistoricalDeal:
+    def _historical(
+        self, values: dict, company_id: int | None, contact_id: int | None
+    ) -> HistoricalDeal:
         stage: Stage = values["stage"]
         pipeline_id = stage.pipeline_id
         first_stage = self.resolver.first_stage[pipeline_id]
@@ -1103,14 +1187,22 @@ class RowWriter:
         changed = False
         fields = {}
         for key in ("title", "currency", "expected_close_date", "description", "external_id"):
-            if key in values and values[key] not in (None, "") and getattr(deal, key) != values[key]:
+            if (
+                key in values
+                and values[key] not in (None, "")
+                and getattr(deal, key) != values[key]
+            ):
                 fields[key] = values[key]
         if values.get("lead_source_id") and deal.lead_source_id != values["lead_source_id"]:
             fields["lead_source_id"] = values["lead_source_id"]
         if company_id and deal.company_id != company_id:
             fields["company_id"] = company_id
         if fields:
-            plain = {key.removesuffix("_id"): value for key, value in fields.items() if not key.endswith("_id") or key == "external_id"}
+            plain = {
+                key.removesuffix("_id"): value
+                for key, value in fields.items()
+                if not key.endswith("_id") or key == "external_id"
+            }
             if "lead_source_id" in fields:
                 plain["lead_source"] = LeadSource.objects.get(pk=fields["lead_source_id"])
             if "company_id" in fields:
@@ -1131,7 +1223,9 @@ class RowWriter:
                 changed = True
             closed_at = values.get("closed_at")
             if values["status"] == DealStatus.WON:
-                deal_services.deal_win(deal=deal, user=self.user, at=max(closed_at, deal.stage_entered_at))
+                deal_services.deal_win(
+                    deal=deal, user=self.user, at=max(closed_at, deal.stage_entered_at)
+                )
                 changed = True
             elif values["status"] == DealStatus.LOST:
                 reason = LostReason.objects.get(pk=values["lost_reason_id"])

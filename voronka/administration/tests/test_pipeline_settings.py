@@ -298,7 +298,10 @@ def test_steps_reorder_with_a_wrong_list_is_400(admin_client, stages):
             {"kind": "document", "document_kind": "contract", "field_name": "amount"},
             ("document", "contract", ""),
         ),
-        ({"kind": "field", "field_name": "expected_close_date"}, ("field", "", "expected_close_date")),
+        (
+            {"kind": "field", "field_name": "expected_close_date"},
+            ("field", "", "expected_close_date"),
+        ),
         ({"kind": "playbook", "document_kind": "invoice"}, ("playbook", "", "")),
     ],
 )

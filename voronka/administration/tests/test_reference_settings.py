@@ -79,7 +79,9 @@ def test_lost_reason_duplicate_is_400(admin_client):
 
 
 def test_lead_source_with_monthly_costs(admin_client):
-    admin_client.post(reverse("administration:lead_sources"), {"name": "Выставка", "is_active": "on"})
+    admin_client.post(
+        reverse("administration:lead_sources"), {"name": "Выставка", "is_active": "on"}
+    )
     source = LeadSource.objects.get(name="Выставка")
     url = reverse("administration:lead_source", args=[source.pk])
     admin_client.post(url, {"form": "cost", "month": "2026-03", "amount": "150000"})
@@ -166,7 +168,9 @@ def test_product_bad_input_is_400(admin_client, data, message):
 
 def test_product_line_duplicate_name_in_another_case_is_400(admin_client):
     DirectionFactory(name="Оборудование")
-    response = admin_client.post(reverse("administration:direction_create"), {"name": "оборудование"})
+    response = admin_client.post(
+        reverse("administration:direction_create"), {"name": "оборудование"}
+    )
     assert response.status_code == 400
     assert "A product line with this name already exists." in response.content.decode()
 
@@ -189,7 +193,12 @@ def test_create_user_with_password_role_department_and_capacity(admin_client, cl
     )
     assert response.status_code == 302
     user = User.objects.get(username="ivanova")
-    assert (user.role, user.department, user.capacity, user.is_active) == ("head", department, 40, True)
+    assert (user.role, user.department, user.capacity, user.is_active) == (
+        "head",
+        department,
+        40,
+        True,
+    )
     assert user.check_password("Kp9-long-enough")
 
 
@@ -302,7 +311,9 @@ def test_jpeg_and_webp_logos_are_accepted(admin_client, image_format, name):
     ("upload", "message"),
     [
         (
-            SimpleUploadedFile("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>'),
+            SimpleUploadedFile(
+                "logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>'
+            ),
             "Upload a PNG, JPEG or WebP image of at most 2 MB.",
         ),
         (SimpleUploadedFile("logo.png", b"not an image at all"), "Upload a PNG, JPEG or WebP"),

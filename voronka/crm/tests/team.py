@@ -21,7 +21,9 @@ def make_team() -> Team:
     return Team(
         admin=UserFactory(role="admin", department=None, first_name="Анна", last_name="Админова"),
         head=UserFactory(role="head", department=sales, first_name="Глеб", last_name="Главный"),
-        manager=UserFactory(role="manager", department=sales, first_name="Иван", last_name="Иванов"),
+        manager=UserFactory(
+            role="manager", department=sales, first_name="Иван", last_name="Иванов"
+        ),
         colleague=UserFactory(
             role="manager", department=sales, first_name="Пётр", last_name="Петров"
         ),

@@ -56,7 +56,10 @@ def test_a_head_sees_the_department_and_an_admin_everything(client, team):
 
 def test_filters_by_type_owner_industry_text_and_maturity(client, team, pipeline):
     alpha = CompanyFactory(
-        name="Альфа", owner=team.manager, customer_type="enterprise", industry="Ритейл",
+        name="Альфа",
+        owner=team.manager,
+        customer_type="enterprise",
+        industry="Ритейл",
         inn="7707083893",
     )
     CompanyFactory(name="Бета", owner=team.colleague, customer_type="small", industry="IT")
@@ -173,14 +176,18 @@ def test_the_company_page_shows_repeat_purchases_deals_contacts_and_timeline(
     assert history.lost_count == 1
     assert history.visible_won_amount == Decimal("200000")
     body = response.content.decode()
-    assert "Returning customer" in body or "Постоянный" in body or 'maturity-returning' in body
+    assert "Returning customer" in body or "Постоянный" in body or "maturity-returning" in body
     assert [deal.title for deal in response.context["deals"]] == [
-        "Расширение", "Сервис", "Вторая поставка", "Первая поставка",
+        "Расширение",
+        "Сервис",
+        "Вторая поставка",
+        "Первая поставка",
     ]
     assert 'data-status="won"' in body and 'data-status="lost"' in body
     assert "Ольга Смирнова" in body
     assert [a.subject for a in response.context["timeline"]] == [
-        "Про сделку", "Обсудили продление",
+        "Про сделку",
+        "Обсудили продление",
     ]
 
 
@@ -210,7 +217,10 @@ def test_viewers_cannot_create_or_edit_companies(client, team):
     client.force_login(team.viewer)
     assert client.get(reverse("crm:company_create")).status_code == 403
     assert client.post(reverse("crm:company_create"), company_data()).status_code == 403
-    assert client.post(reverse("crm:company_edit", args=[company.pk]), company_data()).status_code == 403
+    assert (
+        client.post(reverse("crm:company_edit", args=[company.pk]), company_data()).status_code
+        == 403
+    )
     assert Company.objects.count() == 1
     assert 'data-testid="company-create"' not in client.get(LIST).content.decode()
 
@@ -224,7 +234,10 @@ def test_a_manager_creates_a_company_they_own(client, team):
     assert response.status_code == 302
     assert response["Location"] == reverse("crm:company_detail", args=[company.pk])
     assert (company.name, company.inn, company.owner, company.email) == (
-        "ООО Ромашка", "7707083893", team.manager, "info@romashka.ru",
+        "ООО Ромашка",
+        "7707083893",
+        team.manager,
+        "info@romashka.ru",
     )
     # A manager's form has no owner field; posting one changes nothing.
     client.post(reverse("crm:company_create"), company_data(name="Вторая", owner=team.colleague.pk))
@@ -289,5 +302,8 @@ def test_editing_keeps_the_own_inn_and_saves_the_changes(client, team):
     assert response.status_code == 302
     company.refresh_from_db()
     assert (company.name, company.inn, company.industry, company.owner) == (
-        "Новое имя", "7707083893", "Логистика", team.manager,
+        "Новое имя",
+        "7707083893",
+        "Логистика",
+        team.manager,
     )

@@ -32,7 +32,9 @@ def xlsx_bytes(headers, rows) -> bytes:
     return buffer.getvalue()
 
 
-def import_file(user, data, *, kind="deals", name="deals.csv", valid_only=False, on_match="update", values=None):
+def import_file(
+    user, data, *, kind="deals", name="deals.csv", valid_only=False, on_match="update", values=None
+):
     """Run the whole wizard through the services; returns (job, report)."""
     from voronka.imports import services
 

@@ -44,13 +44,22 @@ def deal_rows(seller):
     [("utf-8", ",", False), ("utf-8", ",", True), ("cp1251", ";", False), ("utf-8", "\t", False),
      ("koi8_r", "|", False), ("cp866", ";", False)],
 )  # fmt: skip
-def test_csv_in_every_encoding_and_delimiter_imports_the_same_deals(importer, seller, encoding, delimiter, bom):
-    data = csv_bytes(DEAL_HEADERS, deal_rows(seller), delimiter=delimiter, encoding=encoding, bom=bom)
+def test_csv_in_every_encoding_and_delimiter_imports_the_same_deals(
+    importer, seller, encoding, delimiter, bom
+):
+    data = csv_bytes(
+        DEAL_HEADERS, deal_rows(seller), delimiter=delimiter, encoding=encoding, bom=bom
+    )
     job, report = import_file(importer, data)
     assert (job.encoding, job.delimiter) == (("utf-8-sig" if bom else encoding), delimiter)
     assert report["invalid"] == 0, report["errors"]
     assert job.status == ImportStatus.DONE
-    assert (job.created_count, job.updated_count, job.skipped_count, job.failed_count) == (3, 0, 0, 0)
+    assert (job.created_count, job.updated_count, job.skipped_count, job.failed_count) == (
+        3,
+        0,
+        0,
+        0,
+    )
     assert sorted(Deal.objects.values_list("title", "amount", "status")) == [
         ("Лицензии", Decimal("50000.00"), "lost"),
         ("Поставка станков", Decimal("1500000.50"), "won"),
@@ -74,11 +83,17 @@ def test_xlsx_imports_like_csv(importer, seller):
     assert Deal.objects.get(external_id="D-2").amount == Decimal("200000.00")
 
 
-def test_won_deal_at_stage_three_gets_created_moved_won_history_with_file_dates(importer, seller, stages):
+def test_won_deal_at_stage_three_gets_created_moved_won_history_with_file_dates(
+    importer, seller, stages
+):
     data = csv_bytes(DEAL_HEADERS, deal_rows(seller)[:1])
     import_file(importer, data)
     deal = Deal.objects.get()
-    history = list(StageChange.objects.filter(deal=deal).values_list("kind", "from_stage", "to_stage", "changed_at"))
+    history = list(
+        StageChange.objects.filter(deal=deal).values_list(
+            "kind", "from_stage", "to_stage", "changed_at"
+        )
+    )
     created = datetime(2025, 1, 15, 12, 0, tzinfo=MSK)
     closed = datetime(2025, 2, 20, 12, 0, tzinfo=MSK)
     assert history == [
@@ -89,7 +104,11 @@ def test_won_deal_at_stage_three_gets_created_moved_won_history_with_file_dates(
     assert deal.furthest_stage == stages[-1]
     assert deal.stage == stages[2]
     assert deal.closed_at == closed
-    visits = list(StageVisit.objects.filter(deal=deal).values_list("stage", "entered_at", "left_at", "outcome"))
+    visits = list(
+        StageVisit.objects.filter(deal=deal).values_list(
+            "stage", "entered_at", "left_at", "outcome"
+        )
+    )
     assert visits == [
         (stages[0].pk, created, created, "advanced"),
         (stages[2].pk, created, closed, "won"),
@@ -97,14 +116,54 @@ def test_won_deal_at_stage_three_gets_created_moved_won_history_with_file_dates(
     assert list(deal.contacts.values_list("email", flat=True)) == ["petr@romashka.ru"]
 
 
-def test_broken_rows_give_an_exact_per_row_report_and_nothing_is_imported_without_consent(importer, seller):
+def test_broken_rows_give_an_exact_per_row_report_and_nothing_is_imported_without_consent(
+    importer, seller
+):
     rows = deal_rows(seller)
     rows[0][2] = "полтора миллиона"  # bad amount, line 2
     rows[1][3] = "Неизвестный этап"  # unknown stage, unmapped, line 3
     rows[2][1] = ""  # missing title, line 4
-    rows.append(["D-4", "Плохая дата", "10", "Переговоры", "", "ivanov", "", "31.02.2025", "", "", "", "", "", "", ""])
-    rows.append(["D-5", "Хорошая", "10", "Переговоры", "", "ivanov", "", "01.02.2025", "", "", "", "", "", "", ""])
-    job = services.import_job_create(user=importer, kind="deals", file_name="x.csv", data=csv_bytes(DEAL_HEADERS, rows))
+    rows.append(
+        [
+            "D-4",
+            "Плохая дата",
+            "10",
+            "Переговоры",
+            "",
+            "ivanov",
+            "",
+            "31.02.2025",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
+    )
+    rows.append(
+        [
+            "D-5",
+            "Хорошая",
+            "10",
+            "Переговоры",
+            "",
+            "ivanov",
+            "",
+            "01.02.2025",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
+    )
+    job = services.import_job_create(
+        user=importer, kind="deals", file_name="x.csv", data=csv_bytes(DEAL_HEADERS, rows)
+    )
     report = services.import_check(job=job)
     assert (report["valid"], report["invalid"]) == (1, 4)
     assert report["errors"] == [
@@ -129,7 +188,9 @@ def test_unknown_values_are_listed_and_mapping_them_makes_rows_valid(importer, s
     rows[1][3] = "Торг"
     rows[1][6] = "Выставка"
     rows[2][9] = "Ушли к конкурентам"
-    job = services.import_job_create(user=importer, kind="deals", file_name="x.csv", data=csv_bytes(DEAL_HEADERS, rows))
+    job = services.import_job_create(
+        user=importer, kind="deals", file_name="x.csv", data=csv_bytes(DEAL_HEADERS, rows)
+    )
     unknown = services.unknown_values(job)
     assert {key: [(v.value, v.rows) for v in values] for key, values in unknown.items()} == {
         "stage": [("Торг", 1)],
@@ -156,10 +217,20 @@ def test_reimporting_the_same_file_creates_no_duplicates(importer, seller, with_
         headers, rows = headers[1:], [row[1:] for row in rows]
     data = csv_bytes(headers, rows)
     import_file(importer, data)
-    counts = (Deal.objects.count(), Company.objects.count(), Contact.objects.count(), StageChange.objects.count())
+    counts = (
+        Deal.objects.count(),
+        Company.objects.count(),
+        Contact.objects.count(),
+        StageChange.objects.count(),
+    )
     job, _report = import_file(importer, data)
     assert (job.created_count, job.updated_count, job.skipped_count) == (0, 0, 3)
-    assert (Deal.objects.count(), Company.objects.count(), Contact.objects.count(), StageChange.objects.count()) == counts
+    assert (
+        Deal.objects.count(),
+        Company.objects.count(),
+        Contact.objects.count(),
+        StageChange.objects.count(),
+    ) == counts
 
     rows[1][headers.index("Сумма")] = "250000"
     job, _report = import_file(importer, csv_bytes(headers, rows))
@@ -187,7 +258,9 @@ def test_a_row_is_never_half_imported(importer, seller, monkeypatch):
     monkeypatch.setattr(services, "write_historical_deals", failing)
     job, _report = import_file(importer, csv_bytes(DEAL_HEADERS, deal_rows(seller)))
     assert (job.created_count, job.failed_count) == (2, 1)
-    assert job.errors == [{"line": 4, "column": "", "message": "Conflicts with existing data: boom"}]
+    assert job.errors == [
+        {"line": 4, "column": "", "message": "Conflicts with existing data: boom"}
+    ]
     assert not Company.objects.filter(name="АО Лютик").exists()
     assert Deal.objects.count() == 2
 
@@ -210,7 +283,16 @@ def test_headers_are_guessed_in_russian_and_english():
         "lead_source": 6, "created_at": 7, "closed_at": 8, "lost_reason": 9, "company_name": 10,
         "company_inn": 11, "contact_name": 12, "phone": 13, "email": 14,
     }  # fmt: skip
-    english = ["Deal name", "Amount", "Stage", "Owner", "Lead source", "Company", "E-mail", "Created at"]
+    english = [
+        "Deal name",
+        "Amount",
+        "Stage",
+        "Owner",
+        "Lead source",
+        "Company",
+        "E-mail",
+        "Created at",
+    ]
     assert guess_mapping("deals", english) == {
         "title": 0, "amount": 1, "stage": 2, "owner": 3, "lead_source": 4, "company_name": 5,
         "email": 6, "created_at": 7,
@@ -227,7 +309,11 @@ def test_companies_and_contacts_files_import_and_reimport(importer, seller):
                          [["Сидоров Пётр Ильич", "Директор", "+7 900 1", "p@r.ru", "ООО Ромашка", "7701234567"]])  # fmt: skip
     job, _ = import_file(importer, contacts, kind="contacts")
     contact = Contact.objects.get()
-    assert (contact.last_name, contact.first_name, contact.company.name) == ("Сидоров", "Пётр Ильич", "ООО Ромашка")
+    assert (contact.last_name, contact.first_name, contact.company.name) == (
+        "Сидоров",
+        "Пётр Ильич",
+        "ООО Ромашка",
+    )
     job, _ = import_file(importer, contacts, kind="contacts")
     assert (job.created_count, job.skipped_count, Contact.objects.count()) == (0, 1, 1)
     job, _ = import_file(importer, companies, kind="companies")

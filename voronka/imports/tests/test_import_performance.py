@@ -42,7 +42,9 @@ def test_a_100k_row_deals_file_imports_within_the_budget(
     LostReasonFactory(name="Дорого")
     admin = UserFactory(role="admin")
     owners = [UserFactory().username for _ in range(20)]
-    data = csv_bytes(DEAL_HEADERS, generated_rows(ROWS, [s.name for s in stages], owners), delimiter=";")
+    data = csv_bytes(
+        DEAL_HEADERS, generated_rows(ROWS, [s.name for s in stages], owners), delimiter=";"
+    )
 
     started = time.perf_counter()
     job = services.import_job_create(user=admin, kind="deals", file_name="big.csv", data=data)

@@ -22,7 +22,10 @@ def test_install_pipeline_templates_creates_the_seed_funnels_once():
     ]
     aida = Pipeline.objects.get(is_default=False)
     assert list(aida.stages.values_list("name", flat=True)) == [
-        "Осознание", "Интерес", "Решение", "Действие"
+        "Осознание",
+        "Интерес",
+        "Решение",
+        "Действие",
     ]
     contract = b2b.stages.get(name="Согласование договора")
     assert [str(r) for r in contract.exit_requirements.all()] == ["Attach: Contract"]

@@ -312,7 +312,9 @@ def test_move_calls_the_service_and_answers_card_and_totals(client, seller, pipe
     deal.refresh_from_db()
     assert deal.stage_id == stages[1].pk
     assert data["version"] == deal.version == 2
-    assert data["columns"] == {str(stages[1].pk): {"count": 1, "amount": "10000", "weighted": "2000"}}
+    assert data["columns"] == {
+        str(stages[1].pk): {"count": 1, "amount": "10000", "weighted": "2000"}
+    }
     assert f'data-deal-id="{deal.pk}"' in data["card"]
     assert f'data-version="{deal.version}"' in data["card"]
     change = StageChange.objects.filter(deal=deal).latest("pk")
@@ -371,8 +373,12 @@ def test_moving_a_closed_deal_is_refused(client, seller, pipeline, stages):
 
 @pytest.mark.parametrize(
     "data, field",
-    [({"stage": "abc", "version": 1}, "stage"), ({"stage": 99999, "version": 1}, "stage"),
-     ({"version": 1}, "stage"), ({"stage": "STAGE"}, "version")],
+    [
+        ({"stage": "abc", "version": 1}, "stage"),
+        ({"stage": 99999, "version": 1}, "stage"),
+        ({"version": 1}, "stage"),
+        ({"stage": "STAGE"}, "version"),
+    ],
 )
 def test_move_with_bad_input_is_400_with_a_message(client, seller, pipeline, stages, data, field):
     deal = make_deal(owner=seller, pipeline=pipeline)
@@ -398,7 +404,10 @@ def test_another_managers_deal_is_404(client, seller, colleague, pipeline, stage
     deal = make_deal(owner=colleague, pipeline=pipeline)
     client.force_login(seller)
     assert move(client, deal, stages[1]).status_code == 404
-    assert client.post(reverse("pipeline:board_win", args=[deal.pk]), {"version": 1}).status_code == 404
+    assert (
+        client.post(reverse("pipeline:board_win", args=[deal.pk]), {"version": 1}).status_code
+        == 404
+    )
 
 
 def test_head_moves_a_department_deal(client, colleague, head, pipeline, stages):
@@ -412,7 +421,10 @@ def test_viewer_cannot_move_win_or_lose(client, viewer, seller, pipeline, stages
     reason = LostReasonFactory()
     client.force_login(viewer)
     assert move(client, deal, stages[1]).status_code == 403
-    assert client.post(reverse("pipeline:board_win", args=[deal.pk]), {"version": 1}).status_code == 403
+    assert (
+        client.post(reverse("pipeline:board_win", args=[deal.pk]), {"version": 1}).status_code
+        == 403
+    )
     response = client.post(
         reverse("pipeline:board_lose", args=[deal.pk]), {"version": 1, "reason": reason.pk}
     )

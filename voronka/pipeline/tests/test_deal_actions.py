@@ -34,6 +34,8 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 def english(client):
     """Assert the English source messages whatever the default language."""
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 STALE = "Someone else changed this deal after you opened it"
 
 
@@ -242,9 +244,7 @@ def test_edit_with_stale_version_is_409_and_keeps_the_other_edit(signed_in, deal
 
 
 def test_empty_title_is_400_with_the_message(signed_in, deal):
-    response = signed_in.post(
-        f"/deals/{deal.pk}/edit/title/", {"title": "", "version": 1}, **HTMX
-    )
+    response = signed_in.post(f"/deals/{deal.pk}/edit/title/", {"title": "", "version": 1}, **HTMX)
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
 

@@ -80,7 +80,7 @@ def test_anonymous_is_sent_to_login(client, deal):
 def test_manual_probability_is_marked_manual(client, manager, deal):
     client.force_login(manager)
     html = client.get(f"/deals/{deal.pk}/", **HTMX).content.decode()
-    assert "10% <span class=\"tag-manual\">" in html
+    assert '10% <span class="tag-manual">' in html
 
 
 def test_estimated_probability_shows_with_its_note(client, manager, deal):
@@ -120,9 +120,7 @@ def _fill_history(deal, stages, manager, rows):
     colleague = UserFactory(role="manager", department=manager.department)
     start = timezone.now() - timedelta(days=60)
     for index in range(rows):
-        activity_log(
-            kind="call", subject=f"Звонок {index}", owner=manager, deal=deal, at=start
-        )
+        activity_log(kind="call", subject=f"Звонок {index}", owner=manager, deal=deal, at=start)
         activity_log(
             kind="task",
             subject=f"Задача {index}",
@@ -130,12 +128,8 @@ def _fill_history(deal, stages, manager, rows):
             deal=deal,
             due_at=timezone.now() + timedelta(days=1),
         )
-        services.deal_change_amount(
-            deal=deal, amount=Decimal(1000 + index), user=manager, at=start
-        )
-        services.deal_move_stage(
-            deal=deal, stage=stages[(index + 1) % 2], user=manager, at=start
-        )
+        services.deal_change_amount(deal=deal, amount=Decimal(1000 + index), user=manager, at=start)
+        services.deal_move_stage(deal=deal, stage=stages[(index + 1) % 2], user=manager, at=start)
         services.deal_reassign(
             deal=deal, new_owner=colleague if index % 2 == 0 else manager, user=manager, at=start
         )

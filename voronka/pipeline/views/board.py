@@ -93,7 +93,9 @@ def column_totals(deals) -> dict[int, dict]:
         deals.order_by()
         .values("stage_id")
         .annotate(
-            column_count=Count("pk"), column_amount=Sum("amount"), column_weighted=_weighted_amount()
+            column_count=Count("pk"),
+            column_amount=Sum("amount"),
+            column_weighted=_weighted_amount(),
         )
     )
     return {

@@ -10,12 +10,10 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -267,7 +265,9 @@ def deal_options(request, kind):
     html += format_html_join(
         "", '<option value="{}" selected>{}</option>', ((s.pk, str(s)) for s in selected)
     )
-    html += format_html_join("", '<option value="{}">{}</option>', ((o.pk, str(o)) for o in options))
+    html += format_html_join(
+        "", '<option value="{}">{}</option>', ((o.pk, str(o)) for o in options)
+    )
     return HttpResponse(html)
 
 
@@ -419,7 +419,9 @@ def line_item_remove(request, deal, item_pk):
 
 def _playbook_step(deal, step_pk) -> PlaybookStep:
     return get_object_or_404(
-        PlaybookStep.objects.select_related("stage"), pk=step_pk, stage__pipeline_id=deal.pipeline_id
+        PlaybookStep.objects.select_related("stage"),
+        pk=step_pk,
+        stage__pipeline_id=deal.pipeline_id,
     )
 
 
@@ -433,4 +435,3 @@ def playbook_step_complete(request, deal, step_pk):
 @deal_action("playbook")
 def playbook_step_reopen(request, deal, step_pk):
     services.playbook_step_reopen(deal=deal, step=_playbook_step(deal, step_pk), user=request.user)
-
