@@ -40,9 +40,9 @@
     Voronka.toast(document.body.dataset.msgOffline, "error");
   });
 
-  // Close the user menu when clicking elsewhere.
+  // Close the user and "More" menus when clicking elsewhere.
   document.addEventListener("click", function (event) {
-    document.querySelectorAll("details.usermenu[open]").forEach(function (menu) {
+    document.querySelectorAll("details.usermenu[open], details.navmore[open]").forEach(function (menu) {
       if (!menu.contains(event.target)) menu.open = false;
     });
   });
