@@ -3,12 +3,14 @@
 from datetime import timedelta
 from decimal import Decimal
 
+import os
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from tests.browser.conftest import screenshot
 from tests.factories import (
     CompanyFactory,
     ContactFactory,
@@ -32,9 +34,27 @@ from voronka.pipeline.models import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# Screenshots are for a person to look at; they never go into the repository.
+SHOTS = Path(os.environ.get("VORONKA_SHOTS", "/tmp/shots/hB"))
+
+
+@pytest.fixture(autouse=True)
+def database_before_the_server(transactional_db):
+    """Set up the test database before the live server starts, whatever the test order."""
+
+
+def screenshot(page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
 
 def sign_in(page, user, language="ru"):
     """Log in by session cookie: the card does not depend on the login page being built."""
+    # The machine running the suite may be busy: allow slow answers rather than flaky failures.
+    page.set_default_timeout(30_000)
+    page.set_default_navigation_timeout(30_000)
     client = Client()
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -186,3 +206,80 @@ def test_deal_card_in_english(page, rich_deal):
     _open_card(page, rich_deal, rich_deal.owner, language="en")
     assert page.locator("h2", has_text="Timeline").count() == 1
     screenshot(page, "deal_card_en")
+
+
+def test_lost_asks_for_a_reason_then_reopen_and_complete_a_task(page, rich_deal):
+    deal = rich_deal
+    _open_card(page, deal, deal.owner, language="en")
+    task = Activity.objects.get(deal=deal, kind="task")
+    page.click(f"[data-testid=task-done-{task.pk}]")
+    page.wait_for_selector(f"#deal-timeline :text('{task.subject}')")
+    assert page.locator(f"#deal-task-{task.pk}").count() == 0
+
+    page.click("[data-testid=deal-lose-open]")
+    screenshot(page, "deal_card_en_lost_popover")
+    # The reason is required: the browser keeps the form until one is chosen.
+    page.click("[data-testid=deal-lose]")
+    assert Deal.objects.get(pk=deal.pk).status == "open"
+    page.select_option("#lost-reason", label="Дорого")
+    page.fill(".lose-popover textarea[name=comment]", "Выбрали конкурента")
+    page.click("[data-testid=deal-lose]")
+    page.wait_for_selector("[data-testid=deal-reopen]")
+    assert "Lost" in page.inner_text("[data-testid=stage-bar]")
+    deal.refresh_from_db()
+    assert (deal.status, deal.lost_reason.name, deal.lost_comment) == (
+        "lost",
+        "Дорого",
+        "Выбрали конкурента",
+    )
+    page.click("[data-testid=deal-reopen]")
+    page.wait_for_selector("[data-testid=deal-win]")
+    assert Deal.objects.get(pk=deal.pk).status == "open"
+    assert Activity.objects.get(pk=task.pk).done_at is not None
+
+
+def test_send_a_templated_email_from_the_deal(page, rich_deal):
+    from voronka.emails.services import email_template_save
+
+    template = email_template_save(
+        name="КП",
+        subject="Предложение: {deal.title}",
+        body="Здравствуйте, {contact.name}! Сумма: {deal.amount}. {manager.name}",
+    )
+    deal = rich_deal
+    _open_card(page, deal, deal.owner)
+    page.click("[data-testid=email-compose]")
+    page.wait_for_selector("#id_template")
+    page.select_option("#id_template", str(template.pk))
+    page.wait_for_function(
+        "document.querySelector('#id_subject').value.startsWith('Предложение')"
+    )
+    assert page.input_value("#id_subject") == "Предложение: Поставка станков ЧПУ"
+    assert page.input_value("#id_body") == (
+        "Здравствуйте, Игорь Волков! Сумма: 1\u00a0280\u00a0000,00 RUB. Анна Смирнова"
+    )
+    screenshot(page, "email_compose_ru")
+    page.click("button:has-text('Отправить'), button:has-text('Send')")
+    page.wait_for_selector("#deal-timeline :text('Предложение: Поставка станков ЧПУ')")
+    email = Activity.objects.get(deal=deal, kind="email")
+    assert email.contact.full_name == "Игорь Волков"
+
+
+def test_my_tasks_page(page, rich_deal):
+    deal = rich_deal
+    activity_log(
+        kind="call",
+        subject="Перезвонить по договору",
+        owner=deal.owner,
+        deal=deal,
+        due_at=timezone.now() - timedelta(days=2),
+    )
+    for language in ("en", "ru"):
+        sign_in(page, deal.owner, language)
+        page.goto(f"{page.base_url}/activities/?tab=overdue")
+        page.wait_for_selector("table.tasks-table")
+        screenshot(page, f"my_tasks_{language}")
+    overdue = Activity.objects.get(subject="Перезвонить по договору")
+    page.click(f"[data-testid=toggle-{overdue.pk}]")
+    page.wait_for_selector(f"#task-{overdue.pk}.is-done")
+    assert Activity.objects.get(pk=overdue.pk).done_at is not None

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import User
 from voronka.core.errors import DomainError
@@ -26,9 +27,9 @@ def activity_log(
     """Record an activity. Calls, meetings, emails and notes are done when logged unless they
     have a due date; tasks stay open until completed. The deal's current stage is recorded."""
     if kind not in ActivityKind.values:
-        raise DomainError("Unknown activity kind.", field="kind")
+        raise DomainError(_("Unknown activity kind."), field="kind")
     if not subject.strip():
-        raise DomainError("Give the activity a subject.", field="subject")
+        raise DomainError(_("Give the activity a subject."), field="subject")
     at = at or timezone.now()
     if done is None:
         done = kind != ActivityKind.TASK and due_at is None
@@ -50,6 +51,7 @@ def activity_log(
 
 
 def activity_complete(*, activity: Activity, at: datetime | None = None) -> Activity:
+    """Mark the activity done (now unless `at` is given); completing it twice changes nothing."""
     if activity.done_at is None:
         activity.done_at = at or timezone.now()
         activity.save(update_fields=["done_at", "updated_at"])
@@ -57,6 +59,7 @@ def activity_complete(*, activity: Activity, at: datetime | None = None) -> Acti
 
 
 def activity_reopen(*, activity: Activity) -> Activity:
+    """Make a done activity open again (undo of a completion)."""
     if activity.done_at is not None:
         activity.done_at = None
         activity.save(update_fields=["done_at", "updated_at"])

@@ -45,9 +45,11 @@ PAGE_SIZE = 50
 
 def actionable_activities(user):
     """Activities the user may see: own by the owner rule, or on a deal the user can see."""
-    return Activity.objects.filter(
-        owner_filter(user) | Q(deal__in=visible_deals(user).values("pk"))
-    )
+    by_owner = owner_filter(user)
+    if not by_owner:
+        # An empty Q means "everything" (admins, viewers); `Q() | other` would narrow it to other.
+        return Activity.objects.all()
+    return Activity.objects.filter(by_owner | Q(deal__in=visible_deals(user).values("pk")))
 
 
 def _tab_filters(now):
@@ -77,7 +79,7 @@ def my_tasks(request):
     if filters.is_bound and filters.is_valid():
         kind, owner = filters.cleaned_data["kind"], filters.cleaned_data["owner"]
     if owner == "all":
-        activities = activities.filter(owner__in=[o.pk for o in owners] or [user.pk])
+        activities = activities.filter(owner__in=visible_users(user).values("pk"))
     elif owner:
         activities = activities.filter(owner_id=int(owner))
     else:

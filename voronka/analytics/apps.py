@@ -6,3 +6,8 @@ class AnalyticsConfig(AppConfig):
     name = "voronka.analytics"
     label = "analytics"
     verbose_name = _("Analytics")
+
+    def ready(self):
+        from .tasks import subscribe_to_deal_events
+
+        subscribe_to_deal_events()

@@ -190,10 +190,213 @@ def advice_report(analytics_filter: AnalyticsFilter, user):
     return headers, rows
 
 
+def win_probability_report(analytics_filter: AnalyticsFilter, user):
+    from .win_probability import win_probability_overview
+
+    overview = win_probability_overview(analytics_filter, user)
+    headers = [
+        _("Stage"),
+        _("Open deals"),
+        _("Estimated"),
+        _("Amount"),
+        _("Average estimate"),
+        _("Manual probability"),
+        _("Weighted amount"),
+    ]
+    rows = [
+        [
+            stage.name,
+            stage.open_deals,
+            stage.estimated,
+            stage.amount,
+            _rate(stage.average_probability),
+            _rate(stage.manual_probability),
+            stage.weighted_amount,
+        ]
+        for stage in overview.stages
+    ]
+    return headers, rows
+
+
 REPORTS: dict[str, Report] = {
     "funnel": funnel_report,
     "transitions": transitions_report,
     "velocity": velocity_report,
     "managers": managers_report,
     "advice": advice_report,
+    "win_probability": win_probability_report,
+}
+
+
+# --- Business figures: inflow, channels, forecast, demand, repeat purchases, plans ---------
+
+
+def inflow_report(analytics_filter: AnalyticsFilter, user):
+    from .inflow import inflow_weeks
+
+    headers = [
+        _("Week"),
+        _("Inbound deals"),
+        _("Won"),
+        _("Lost"),
+        _("Open"),
+        _("Conversion to won"),
+        _("Open share"),
+        _("Settled"),
+    ]
+    rows = [
+        [
+            week.week,
+            week.inbound,
+            week.won,
+            week.lost,
+            week.open,
+            _rate(week.conversion),
+            _rate(week.open_share),
+            week.settled,
+        ]
+        for week in inflow_weeks(analytics_filter, user)
+    ]
+    return headers, rows
+
+
+def inflow_managers_report(analytics_filter: AnalyticsFilter, user):
+    from .inflow import inflow_vs_conversion
+
+    result = inflow_vs_conversion(analytics_filter, user)
+    headers = [_("Manager"), _("New deals"), _("Won"), _("Conversion"), _("Average open load")]
+    rows = [
+        [
+            manager.name,
+            manager.deals,
+            manager.won,
+            _rate(manager.conversion),
+            None if manager.average_load is None else round(manager.average_load, 2),
+        ]
+        for manager in result.managers
+    ]
+    return headers, rows
+
+
+def channels_report(analytics_filter: AnalyticsFilter, user):
+    from .channels import channels
+
+    result = channels(analytics_filter, user)
+    headers = [
+        _("Lead source"),
+        _("Deals"),
+        _("Won"),
+        _("Lost"),
+        _("Open"),
+        _("Conversion to won"),
+        _("Revenue"),
+        _("Median cycle, days"),
+        _("Cost"),
+        _("Cost per won deal"),
+    ]
+    for _key, label in result.customer_types:
+        headers.append(_("Conversion: %(type)s") % {"type": label})
+    headers += [_("Conversion: new customers"), _("Conversion: returning customers")]
+    rows = []
+    for row in result.rows:
+        line = [
+            row.name or _("No source"),
+            row.deals,
+            row.won,
+            row.lost,
+            row.open,
+            _rate(row.conversion),
+            row.revenue,
+            row.median_cycle_days,
+            row.cost,
+            row.cost_per_won,
+        ]
+        for key, _label in result.customer_types:
+            split = row.by_type.get(key)
+            line.append(_rate(split.conversion) if split else None)
+        for returning in (False, True):
+            split = row.by_maturity.get(returning)
+            line.append(_rate(split.conversion) if split else None)
+        rows.append(line)
+    return headers, rows
+
+
+def channels_trend_report(analytics_filter: AnalyticsFilter, user):
+    from .channels import channels
+
+    result = channels(analytics_filter, user)
+    headers = [_("Lead source"), _("Month"), _("Deals"), _("Won"), _("Conversion to won")]
+    rows = [
+        [row.name or _("No source"), month, split.deals, split.won, _rate(split.conversion)]
+        for row in result.rows
+        for month, split in sorted(row.trend.items())
+    ]
+    return headers, rows
+
+
+def forecast_report(analytics_filter: AnalyticsFilter, user):
+    from .forecast import weighted_forecast
+
+    result = weighted_forecast(analytics_filter, user)
+    headers = [_("Expected close month"), _("Open deals"), _("Amount"), _("Weighted amount")]
+    rows = [[m.month, m.deals, m.amount, m.weighted] for m in result.months]
+    return headers, rows
+
+
+def demand_report(analytics_filter: AnalyticsFilter, user):
+    from .forecast import product_demand
+
+    headers = [
+        _("Product"),
+        _("Product line"),
+        _("Open deals"),
+        _("Quantity"),
+        _("Unit"),
+        _("Revenue"),
+        _("Weighted revenue"),
+    ]
+    rows = [
+        [p.name, p.direction, p.deals, p.quantity, p.unit, p.revenue, p.weighted]
+        for p in product_demand(analytics_filter, user)
+    ]
+    return headers, rows
+
+
+def repeat_report(analytics_filter: AnalyticsFilter, user):
+    from .forecast import repeat_purchases
+
+    result = repeat_purchases(analytics_filter, user)
+    headers = [_("First purchase month"), _("New customers"), _("Bought again"), _("Repeat rate")]
+    rows = [
+        [month, customers, repeat, _rate(repeat / customers if customers else None)]
+        for month, (customers, repeat) in result.by_month.items()
+    ]
+    rows.append(
+        [_("Total"), result.customers, result.repeat_customers, _rate(result.repeat_rate)]
+    )
+    return headers, rows
+
+
+def plans_report(analytics_filter: AnalyticsFilter, user):
+    """Plans in force on the last day of the period (the filter's dimensions do not apply)."""
+    from voronka.plans.selectors import (
+        plan_progress,
+        plan_progress_table,
+        plans_active_on,
+        visible_plans,
+    )
+
+    plans = plans_active_on(visible_plans(user), analytics_filter.date_to)
+    return plan_progress_table(plan_progress(plans, user))
+
+
+REPORTS |= {
+    "inflow": inflow_report,
+    "inflow-managers": inflow_managers_report,
+    "channels": channels_report,
+    "channels-trend": channels_trend_report,
+    "forecast": forecast_report,
+    "demand": demand_report,
+    "repeat": repeat_report,
+    "plans": plans_report,
 }

@@ -1,14 +1,51 @@
-"""Background tasks of the analytics app (django-tasks)."""
+"""Background tasks of the analytics app (django-tasks) and the events that enqueue them."""
 
-from django_tasks import task
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.utils import timezone
+from django_tasks import default_task_backend, task
+
+from voronka.core import events
+
+# A burst of wins and losses (a busy afternoon, an import) triggers one recomputation per
+# pipeline, run this long after the first of them, instead of one per closed deal.
+RECOMPUTE_DELAY = timedelta(minutes=2)
 
 
 @task()
 def recompute_win_probabilities_task(pipeline_id: int | None = None) -> int:
-    """Refresh every open deal's cached win probability (nightly, or after big imports)."""
+    """Refresh every open deal's cached win probability (nightly, or after won/lost deals)."""
     from voronka.pipeline.models import Pipeline
 
     from .win_probability import recompute_win_probabilities
 
-    pipeline = Pipeline.objects.get(pk=pipeline_id) if pipeline_id is not None else None
-    return recompute_win_probabilities(pipeline)
+    if pipeline_id is None:
+        return recompute_win_probabilities(None)
+    pipeline = Pipeline.objects.filter(pk=pipeline_id).first()
+    return recompute_win_probabilities(pipeline) if pipeline is not None else 0
+
+
+def on_deal_closed(event: str, payload: dict) -> None:
+    """After a deal is won or lost the history changed: schedule a recomputation of its pipeline.
+
+    Runs after commit (``core.events``). With a backend that can defer, the task runs
+    ``RECOMPUTE_DELAY`` later and further closings meanwhile are folded into it (a cache key
+    per pipeline); a backend without deferral (the inline one in tests) runs it at once.
+    """
+    pipeline_id = payload.get("pipeline_id")
+    if pipeline_id is None:
+        return
+    if not default_task_backend.supports_defer:
+        recompute_win_probabilities_task.enqueue(pipeline_id)
+        return
+    key = f"analytics:win-probability-recompute:{pipeline_id}"
+    if cache.add(key, 1, timeout=int(RECOMPUTE_DELAY.total_seconds())):
+        recompute_win_probabilities_task.using(
+            run_after=timezone.now() + RECOMPUTE_DELAY
+        ).enqueue(pipeline_id)
+
+
+def subscribe_to_deal_events() -> None:
+    events.subscribe(events.DEAL_WON, on_deal_closed)
+    events.subscribe(events.DEAL_LOST, on_deal_closed)

@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views_business
+
+urlpatterns: list = [
+    path("inflow/", views_business.inflow_page, name="inflow"),
+    path("channels/", views_business.channels_page, name="channels"),
+    path("forecast/", views_business.forecast_page, name="forecast"),
+    path("repeat/", views_business.repeat_page, name="repeat"),
+]

@@ -32,6 +32,7 @@ from .funnel import funnel
 from .reports import REPORTS
 from .transitions import transition_matrix
 from .velocity import velocity
+from .win_probability import age_band_label, trend_label, win_probability_overview
 
 
 @dataclass
@@ -427,6 +428,138 @@ def velocity_page(request):
         tab="velocity",
         title=_("Velocity and bottlenecks"),
         build=_build_velocity,
+    )
+
+
+# --- Win probability -----------------------------------------------------------------------
+
+
+def _build_win_probability(analytics_filter, user) -> dict:
+    overview = win_probability_overview(analytics_filter, user)
+    names = [stage.name for stage in overview.stages]
+    amounts = charts.bar_chart(
+        names,
+        [
+            (_("Open amount"), [stage.amount for stage in overview.stages]),
+            (_("Weighted by win probability"), [s.weighted_amount for s in overview.stages]),
+        ],
+        y_title=_("Amount"),
+    )
+    probabilities = charts.bar_chart(
+        names,
+        [
+            (_("Average estimate"), [s.average_probability for s in overview.stages]),
+            (_("Manual stage probability"), [s.manual_probability for s in overview.stages]),
+        ],
+        percent=True,
+        y_title=_("Probability of winning"),
+    )
+    stage_rows = [
+        [
+            stage.name,
+            _number(stage.open_deals),
+            _number(stage.estimated),
+            _number(stage.amount),
+            _percent(stage.average_probability, 1),
+            _percent(stage.manual_probability),
+            _number(stage.weighted_amount),
+        ]
+        for stage in overview.stages
+    ]
+    tables = [
+        Table(
+            headers=[
+                _("Stage"),
+                _("Open deals"),
+                _("Estimated"),
+                _("Amount"),
+                _("Average estimate"),
+                _("Manual probability"),
+                _("Weighted amount"),
+            ],
+            rows=stage_rows,
+            title=_("Open deals by stage"),
+            note=_(
+                "Weighted amount = amount × the deal's win probability (the stage's manual "
+                "probability while a deal has no estimate yet)."
+            ),
+            testid="win-stages-table",
+        )
+    ]
+    model = overview.model
+    if model is not None:
+        model_rows = []
+        for (stage_id, band, trend), cell in sorted(
+            model.cells.items(), key=lambda item: (_stage_order(overview, item[0][0]), item[0][1:])
+        ):
+            model_rows.append(
+                [
+                    _stage_name(overview, stage_id),
+                    age_band_label(band),
+                    trend_label(trend),
+                    f"{cell.won} / {cell.deals}",
+                    _percent(cell.won / cell.deals if cell.deals else None, 1),
+                    _percent(cell.probability, 1),
+                ]
+            )
+        tables.append(
+            Table(
+                headers=[
+                    _("Stage"),
+                    _("Days since first contact"),
+                    _("Budget"),
+                    _("Won / closed deals"),
+                    _("Raw rate"),
+                    _("Estimate (smoothed)"),
+                ],
+                rows=model_rows,
+                title=_("Model: closed deals of the pipeline by stage, age and budget"),
+                note=_(
+                    "Pipeline win rate %(rate)s over %(deals)s closed deals. Each cell is shrunk "
+                    "towards its stage's rate, each stage towards the pipeline's (empirical Bayes)."
+                )
+                % {"rate": _percent(model.pipeline_rate, 1), "deals": model.pipeline_deals},
+                numeric_from=3,
+                testid="win-model-table",
+            )
+        )
+    kpis = [
+        (_("Open deals"), _number(overview.open_deals), ""),
+        (_("Open amount"), _number(overview.amount), ""),
+        (_("Weighted pipeline"), _number(overview.weighted_amount), ""),
+    ]
+    return {
+        "kpis": kpis,
+        "overview": overview,
+        "charts": [
+            Chart("win-amount-chart", amounts, _("Open and weighted amount by stage")),
+            Chart("win-probability-chart", probabilities, _("Estimated and manual probability")),
+        ],
+        "tables": tables,
+    }
+
+
+def _stage_order(overview, stage_id) -> int:
+    for index, stage in enumerate(overview.stages):
+        if stage.stage_id == stage_id:
+            return index
+    return len(overview.stages)
+
+
+def _stage_name(overview, stage_id) -> str:
+    index = _stage_order(overview, stage_id)
+    return overview.stages[index].name if index < len(overview.stages) else str(stage_id)
+
+
+@login_required
+def win_probability_page(request):
+    return analytics_page(
+        request,
+        report="win_probability",
+        template="analytics/win_probability.html",
+        tab="win_probability",
+        title=_("Win probability"),
+        build=_build_win_probability,
     )
 
 

@@ -24,18 +24,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import (
+    Avg,
     Case,
     CharField,
     Count,
     F,
+    FloatField,
     IntegerField,
     Q,
+    Sum,
     Value,
     When,
 )
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,6 +81,7 @@ class CellEstimate:
     won: int
     deals: int
     probability: float
+    level: str = "cell"  # where the counts come from: "cell", "stage" or "pipeline"
 
 
 @dataclass
@@ -88,11 +94,19 @@ class WinModel:
     cells: dict[tuple[int, int, str], CellEstimate]
 
     def estimate(self, stage_id: int, band: int, trend: str) -> CellEstimate:
+        """The cell's estimate; a cell without history falls back to its stage, then the pipeline."""
         cell = self.cells.get((stage_id, band, trend))
         if cell is not None:
             return cell
-        rate = self.stage_rates.get(stage_id, self.pipeline_rate)
-        return CellEstimate(stage_id, band, trend, 0, 0, rate)
+        if stage_id in self.stage_rates:
+            won, deals = self.stage_counts[stage_id]
+            return CellEstimate(
+                stage_id, band, trend, won, deals, self.stage_rates[stage_id], "stage"
+            )
+        won = round(self.pipeline_rate * self.pipeline_deals)
+        return CellEstimate(
+            stage_id, band, trend, won, self.pipeline_deals, self.pipeline_rate, "pipeline"
+        )
 
 
 def _closed_stays(pipeline: Pipeline):
@@ -128,7 +142,7 @@ def _band_case(field_name: str) -> Case:
 
 
 def fit_win_model(pipeline: Pipeline) -> WinModel:
-    """Counts from three GROUP BY queries, then the hierarchy of Beta priors in Python."""
+    """Counts from three aggregate queries, then the hierarchy of Beta priors in Python."""
     won = Q(deal__status=DealStatus.WON)
     overall = Deal.objects.filter(
         pipeline=pipeline, status__in=[DealStatus.WON, DealStatus.LOST]
@@ -154,28 +168,29 @@ def fit_win_model(pipeline: Pipeline) -> WinModel:
         for stage_id, (w, n) in stage_counts.items()
     }
 
-    # Each stay goes into the bands from its age at entry to its age at exit: the database
-    # groups stays by (stage, trend, first band, last band, won); Python spreads the counts.
-    cell_rows = (
-        _closed_stays(pipeline)
-        .annotate(band_from=_band_case("age_from"), band_to=_band_case("age_to"))
-        .values("stage_id", "trend", "band_from", "band_to", "deal__status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    raw: dict[int, dict[tuple[int, str], list[int]]] = {}
+    # A closed deal was "in" an age band at a stage when one of its stays there overlapped the
+    # band. One GROUP BY (stage, trend) counts distinct deals (and won ones) per band.
+    aggregates = {}
+    for band, (low, high) in enumerate(AGE_BANDS):
+        overlaps = Q()
+        if band > 0:  # the first band also takes negative ages (first contact typed ahead)
+            overlaps &= Q(age_to__gte=low)
+        if high is not None:
+            overlaps &= Q(age_from__lte=high)
+        aggregates[f"n{band}"] = Count("deal_id", distinct=True, filter=overlaps)
+        aggregates[f"w{band}"] = Count("deal_id", distinct=True, filter=overlaps & won)
+    cell_rows = _closed_stays(pipeline).values("stage_id", "trend").annotate(**aggregates).order_by()
+    raw: dict[int, dict[tuple[int, str], tuple[int, int]]] = {}
     for row in cell_rows:
         stage_cells = raw.setdefault(row["stage_id"], {})
-        for band in range(row["band_from"], row["band_to"] + 1):
-            counts = stage_cells.setdefault((band, row["trend"]), [0, 0])
-            counts[1] += row["n"]
-            if row["deal__status"] == DealStatus.WON:
-                counts[0] += row["n"]
+        for band in range(len(AGE_BANDS)):
+            if row[f"n{band}"]:
+                stage_cells[(band, row["trend"])] = (row[f"w{band}"], row[f"n{band}"])
     cells: dict[tuple[int, int, str], CellEstimate] = {}
     stage_priors: dict[int, BetaPrior] = {}
     for stage_id, stage_cells in raw.items():
         centre = stage_rates.get(stage_id, pipeline_rate)
-        prior = fit_beta_prior([tuple(v) for v in stage_cells.values()], centre=centre)
+        prior = fit_beta_prior(list(stage_cells.values()), centre=centre)
         stage_priors[stage_id] = prior
         for (band, trend), (w, n) in stage_cells.items():
             cells[(stage_id, band, trend)] = CellEstimate(
@@ -192,10 +207,23 @@ def fit_win_model(pipeline: Pipeline) -> WinModel:
 
 
 def explain(stage_name: str, cell: CellEstimate) -> str:
-    text = _(
-        "Stage «%(stage)s», %(age)s, %(trend)s: %(won)s of %(deals)s similar deals won → "
-        "%(probability)s %%"
-    ) % {
+    """The one-line note shown on the deal card beside the probability."""
+    if cell.level == "stage":
+        template = _(
+            "Stage «%(stage)s»: no closed deals like this (%(age)s, %(trend)s); %(won)s of "
+            "%(deals)s deals closed from this stage won → %(probability)s %%"
+        )
+    elif cell.level == "pipeline":
+        template = _(
+            "Stage «%(stage)s» has no closed history yet; %(won)s of %(deals)s closed deals of "
+            "the pipeline won → %(probability)s %%"
+        )
+    else:
+        template = _(
+            "Stage «%(stage)s», %(age)s, %(trend)s: %(won)s of %(deals)s similar deals won → "
+            "%(probability)s %%"
+        )
+    text = template % {
         "stage": stage_name,
         "age": age_band_label(cell.band),
         "trend": trend_label(cell.trend),
@@ -228,6 +256,12 @@ def recompute_pipeline(pipeline: Pipeline, now: datetime | None = None) -> int:
     """Refresh the cached probability of every open deal of the pipeline; returns rows updated."""
     now = now or timezone.now()
     model = fit_win_model(pipeline)
+    if not model.pipeline_deals:
+        # No closed deal yet: no history to learn from; the board uses the manual probabilities.
+        Deal.objects.filter(pipeline=pipeline).exclude(win_probability__isnull=True).update(
+            win_probability=None, win_probability_note=""
+        )
+        return 0
     updated = 0
     for stage in pipeline.stages.order_by("order"):
         for band in range(len(AGE_BANDS)):
@@ -268,3 +302,94 @@ def recompute_win_probabilities(
     """Recompute for one pipeline or all of them; returns the number of open deals updated."""
     pipelines = [pipeline] if pipeline is not None else list(Pipeline.objects.all())
     return sum(recompute_pipeline(item, now) for item in pipelines)
+
+
+# --- The page: open deals of the filter with their cached probability ------------------------
+
+OPEN_DEALS_SHOWN = 50
+
+
+@dataclass
+class StageWinSummary:
+    stage_id: int
+    name: str
+    open_deals: int
+    estimated: int  # open deals with a cached estimate
+    amount: Decimal
+    weighted_amount: Decimal  # Σ amount × probability (the stage's manual one when not estimated)
+    average_probability: float | None  # mean cached estimate over estimated deals
+    manual_probability: float  # the stage's manual probability (0..1)
+
+
+@dataclass
+class WinProbabilityOverview:
+    stages: list[StageWinSummary]
+    open_deals: int
+    amount: Decimal
+    weighted_amount: Decimal
+    deals: list[Deal]  # the open deals with the largest weighted amount, biggest first
+    model: WinModel | None  # the fitted model; None when the user may not see team-wide figures
+
+
+def _probability_expression():
+    """The cached estimate, or the stage's manual probability when there is none yet."""
+    return Coalesce(
+        F("win_probability"), Cast(F("stage__probability"), FloatField()) / Value(100.0)
+    )
+
+
+def win_probability_overview(analytics_filter, user) -> WinProbabilityOverview:
+    """Open deals of the filter per stage (one GROUP BY) and the top deals by weighted amount.
+
+    Uses the cached ``Deal.win_probability``; the model's cells (fitted on the whole pipeline's
+    history, three GROUP BY queries) are only returned to users who see every deal or a team.
+    """
+    open_deals = analytics_filter.deals(user).filter(status=DealStatus.OPEN)
+    weighted = Cast(F("amount"), FloatField()) * _probability_expression()
+    rows = {
+        row["stage_id"]: row
+        for row in open_deals.values("stage_id")
+        .annotate(
+            n=Count("id"),
+            estimated=Count("id", filter=Q(win_probability__isnull=False)),
+            total_amount=Sum("amount"),
+            weighted_amount=Sum(weighted, output_field=FloatField()),
+            average=Avg("win_probability"),
+        )
+        .order_by()
+    }
+    stages = []
+    for stage in analytics_filter.stages():
+        row = rows.get(stage.pk, {})
+        stages.append(
+            StageWinSummary(
+                stage_id=stage.pk,
+                name=stage.name,
+                open_deals=row.get("n", 0),
+                estimated=row.get("estimated", 0),
+                amount=row.get("total_amount") or Decimal(0),
+                weighted_amount=_money(row.get("weighted_amount")),
+                average_probability=row.get("average"),
+                manual_probability=stage.probability / 100,
+            )
+        )
+    deals = list(
+        open_deals.select_related("stage", "owner", "company")
+        .annotate(weighted=weighted)
+        .order_by(F("weighted").desc(nulls_last=True), "pk")[:OPEN_DEALS_SHOWN]
+    )
+    model = None
+    if user.sees_everything or user.can_manage_team:
+        model = fit_win_model(analytics_filter.pipeline)
+    return WinProbabilityOverview(
+        stages=stages,
+        open_deals=sum(stage.open_deals for stage in stages),
+        amount=sum((stage.amount for stage in stages), Decimal(0)),
+        weighted_amount=sum((stage.weighted_amount for stage in stages), Decimal(0)),
+        deals=deals,
+        model=model,
+    )
+
+
+def _money(value) -> Decimal:
+    return Decimal(0) if value is None else Decimal(str(round(value, 2)))

@@ -21,11 +21,13 @@ class ErrorOut(Schema):
 
 
 _DESCRIPTIONS = {
-    400: "The request breaks a business rule (see `code`).",
+    400: "The request body cannot be parsed (malformed JSON or form data).",
     401: "No valid token or session, or the user is inactive.",
     403: "The user's role does not allow this.",
-    404: "No such row, or the user may not see it.",
-    409: "Conflict: stale `expected_version`, a duplicate, or a row still in use.",
+    404: "No such row, or the user may not see it; `invalid_reference` names the body field "
+    "that refers to such a row.",
+    409: "The change conflicts with the current data: a business rule (see `code`), a stale "
+    "`expected_version`, a duplicate, or a row still in use.",
     422: "The input does not match the schema; `fields` names the problems.",
 }
 
@@ -39,6 +41,16 @@ def error_responses(*codes: int) -> dict[int, type[ErrorOut]]:
 READ_ERRORS = (401, 422)
 ITEM_ERRORS = (401, 404, 422)
 WRITE_ERRORS = (400, 401, 403, 404, 409, 422)
+
+
+def describe_error_responses(schema: dict) -> None:
+    """Replace ninja's generic "Bad Request"-style texts by what each code means here."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for code, response in operation.get("responses", {}).items():
+                description = _DESCRIPTIONS.get(int(code))
+                if description:
+                    response["description"] = description
 
 
 def error_body(code: str, message, fields: dict | None = None) -> dict:
@@ -59,8 +71,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
         fields = {exc.field: [str(exc.message)]} if exc.field else {}
+        # The schema already rejects malformed input (422); a well-formed request that breaks a
+        # business rule conflicts with the current data, so the API answers 409.
+        status = 409 if exc.status == 400 else exc.status
         return api.create_response(
-            request, error_body(exc.code, exc.message, fields), status=exc.status
+            request, error_body(exc.code, exc.message, fields), status=status
         )
 
     @api.exception_handler(ValidationError)

@@ -4,7 +4,7 @@ from ninja import NinjaAPI
 
 from .auth import ActiveSessionAuth, TokenAuth
 from .docs import LocalSwagger
-from .errors import install_error_handlers
+from .errors import describe_error_responses, install_error_handlers
 from .routers import analytics, crm, deals, reference, work
 
 DESCRIPTION = """
@@ -13,12 +13,24 @@ The Voronka REST API. Authenticate with a personal token from the “API tokens�
 The API shows and changes exactly what the token's user may see and change on the pages.
 
 Lists take `limit` (1–200, default 50) and `offset`, and answer `{"items": [...], "count": n}`.
-Errors are JSON: `{"code": "...", "message": "...", "fields": {"field": ["message"]}}`.
+Errors are JSON: `{"code": "...", "message": "...", "fields": {"field": ["message"]}}`:
+401 without a valid token or session, 403 when the role does not allow the action, 404 for a
+row you may not see (and `invalid_reference` for a body field naming one), 409 when a
+well-formed request breaks a business rule or conflicts with the current data, 422 when the
+input does not match the schema.
 Deals are changed through actions that keep their history; `expected_version` guards against
 overwriting someone else's change (409 `stale_version`).
 """
 
-api = NinjaAPI(
+
+class VoronkaAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        describe_error_responses(schema)
+        return schema
+
+
+api = VoronkaAPI(
     title="Voronka API",
     version="1",
     description=DESCRIPTION,

@@ -2,4 +2,5 @@ from .models import Organisation
 
 
 def organisation(request):
-    return {"organisation": Organisation.current()}
+    # A view that already loaded the organisation (for its currency) leaves it on the request.
+    return {"organisation": getattr(request, "organisation", None) or Organisation.current()}

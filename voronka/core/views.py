@@ -160,6 +160,7 @@ def home(request):
             rotting=rotting,
         )
     organisation = Organisation.current()
+    request.organisation = organisation  # the header's context processor reuses it
     return render(
         request,
         "core/home.html",

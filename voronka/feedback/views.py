@@ -24,7 +24,7 @@ def request_feedback(request, deal_pk):
     deal = get_object_or_404(visible_deals(request.user).select_related("company"), pk=deal_pk)
     if not services.can_request_feedback(request.user, deal):
         raise PermissionDenied
-    form = FeedbackRequestForm(request.POST or None, deal=deal)
+    form = FeedbackRequestForm(request.POST if request.method == "POST" else None, deal=deal)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -71,7 +71,8 @@ def public(request, token):
         return render(
             request, "feedback/public_done.html", {**context, "already": True}, status=status
         )
-    form = FeedbackAnswerForm(request.POST or None)
+    # Bound on every POST, even an empty one, so a missing score gets its message.
+    form = FeedbackAnswerForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -48,7 +48,7 @@ from .fields import (
     parse_status,
 )
 from .models import ImportJob, ImportKind, ImportMapping, ImportStatus, OnMatch
-from .parsing import header_hash, read_table
+from .parsing import UnreadableFile, header_hash, read_table
 
 NEW = "new"  # value-map choice: create a lead source / lost reason with the file's name
 BATCH_SIZE = 1000
@@ -116,6 +116,8 @@ def import_job_create(*, user: User, kind: str, file_name: str, data: bytes) -> 
         )
     table = read_table(data)
     row_count = sum(1 for _row in table.rows)
+    if not row_count:
+        raise UnreadableFile(_("The file has no rows below the header row."), field="file")
     remembered = ImportMapping.objects.filter(
         kind=kind, header_hash=header_hash(table.headers)
     ).first()
@@ -239,6 +241,18 @@ def value_options(job: ImportJob) -> dict[str, list[tuple[str, str]]]:
         "lead_source": [(str(s.pk), s.name) for s in LeadSource.objects.all()],
         "lost_reason": [(str(r.pk), r.name) for r in LostReason.objects.all()],
     }
+
+
+def column_samples(job: ImportJob, count: int = 3) -> list[list[str]]:
+    """The first non-empty values of each column, to help the user map it."""
+    samples: list[list[str]] = [[] for _header in job.headers]
+    for number, (_line, cells) in enumerate(read_table(bytes(job.content)).rows):
+        for index, value in enumerate(cells[: len(samples)]):
+            if value and len(samples[index]) < count:
+                samples[index].append(value[:60])
+        if number >= 50 or all(len(column) >= count for column in samples):
+            break
+    return samples
 
 
 def _owner_candidates(user: User):

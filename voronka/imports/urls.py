@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "imports"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("<int:pk>/columns/", views.columns, name="columns"),
+    path("<int:pk>/values/", views.values, name="values"),
+    path("<int:pk>/check/", views.check, name="check"),
+    path("<int:pk>/", views.job_detail, name="job"),
+    path("<int:pk>/errors/", views.job_errors, name="job_errors"),
+    path("<int:pk>/cancel/", views.job_cancel, name="job_cancel"),
+    path("export/<slug:entity>.<str:fmt>", views.export, name="export"),
+    path("backup/", views.backup, name="backup"),
+]

@@ -15,6 +15,7 @@ from voronka.accounts.models import Department, Role, User
 from voronka.accounts.visibility import visible_users
 from voronka.catalog.models import Product
 from voronka.crm.models import LeadSource
+from voronka.crm.selectors import text_match
 
 from .models import Deal, DealLineItem, DealStatus, LostReason, Pipeline, Stage
 
@@ -112,7 +113,8 @@ class DealFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(title__icontains=value) | Q(company__name__icontains=value))
+        # text_match, not a bare icontains: SQLite folds the case of ASCII letters only.
+        return queryset.filter(text_match("title", value) | text_match("company__name", value))
 
     def filter_product(self, queryset, name, value):
         # Exists, not a join: a deal with two lines of the product still appears once.

@@ -10,6 +10,7 @@ from voronka.core.errors import DomainError
 
 class InvalidReference(DomainError):
     code = "invalid_reference"
+    status = 404
     default_message = _("The referenced row does not exist or is not visible to you.")
 
 
@@ -18,7 +19,7 @@ def visible_or_404(queryset: QuerySet, pk: int) -> Model:
 
 
 def reference(queryset: QuerySet, pk: int | None, field: str):
-    """The row `pk` of `queryset` for a body field; an unknown or invisible id is a 400."""
+    """The row `pk` of `queryset` for a body field; an unknown or invisible id is a 404."""
     if pk is None:
         return None
     row = queryset.filter(pk=pk).first()

@@ -5,13 +5,21 @@ them); decimals by their column precision; ids by the 64-bit key range. So bad i
 never a database error.
 """
 
+import re
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
-from pydantic import StringConstraints
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -28,10 +36,120 @@ def Text(max_length: int, *, min_length: int = 0):
 Name = Annotated[
     str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*\S[^\x00]*$")
 ]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
-Quantity = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
-Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class Input(Schema):
+    """A request body: a JSON object, never a list or a bare value.
+
+    (ninja's schemas read attributes from any object, so `[]` or `"x"` would pass as an empty
+    body; refusing them keeps the API as strict as its schema.)"""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _body_is_an_object(cls, data):
+        if not isinstance(getattr(data, "_obj", data), dict):
+            raise ValueError("Send a JSON object.")
+        return data
+
+
+def _not_a_bool(value):
+    # JSON true/false must not pass as 1/0 where the schema says integer.
+    if isinstance(value, bool):
+        raise ValueError("Send an integer.")
+    return value
+
+
+def _whole_number(value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("Send an integer.")
+    return value
+
+
+def _strict_bool(value):
+    if not isinstance(value, bool):
+        raise ValueError("Send true or false.")
+    return value
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_not_a_bool)]
+Boolean = Annotated[bool, BeforeValidator(_strict_bool)]
+
+
+def Integer(minimum: int, maximum: int):
+    """A whole number in a JSON body (not a string, a float or a boolean)."""
+    return Annotated[int, Field(ge=minimum, le=maximum), BeforeValidator(_whole_number)]
+
+
+def DecimalAmount(*, whole_digits: int, positive: bool = False):
+    """An exact amount: a JSON integer or a decimal string such as "1500.50" (two places at
+    most). Floats are refused, so no amount is ever rounded on the way in."""
+    pattern = rf"^[0-9]{{1,{whole_digits}}}(\.[0-9]{{1,2}})?$"
+    if positive:
+        pattern = r"^(?=.*[1-9])" + pattern[1:]
+    compiled = re.compile(pattern)
+
+    def check(value):
+        if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
+            raise ValueError('Send an integer or a decimal string such as "1500.50".')
+        if isinstance(value, str) and not compiled.match(value):
+            raise ValueError('Send an integer or a decimal string such as "1500.50".')
+        return Decimal(value) if not isinstance(value, Decimal) else value
+
+    minimum = 1 if positive else 0
+    schema = {
+        "anyOf": [
+            {"type": "integer", "minimum": minimum, "maximum": 10**whole_digits - 1},
+            {"type": "string", "pattern": pattern},
+        ],
+        "description": 'An integer or a decimal string with at most two places, e.g. "1500.50".',
+    }
+    constraint = Field(gt=0) if positive else Field(ge=0)
+    return Annotated[
+        Decimal,
+        constraint,
+        Field(max_digits=whole_digits + 2, decimal_places=2),
+        BeforeValidator(check),
+        WithJsonSchema(schema),
+    ]
+
+
+Money = DecimalAmount(whole_digits=12)
+Quantity = DecimalAmount(whole_digits=10, positive=True)
+Version = Integer(1, 2**31 - 1)
+
+ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_day(value):
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not ISO_DAY.match(value):
+        raise ValueError("Send a date as YYYY-MM-DD.")
+    return value
+
+
+def _iso_moment(value):
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not ISO_DAY.match(value[:10]):
+        raise ValueError("Send a date and time in ISO 8601, e.g. 2026-03-01T09:30:00+03:00.")
+    return value
+
+
+def _storable(moment: datetime) -> datetime:
+    # Years 1 and 9999 could leave Python's range once shifted to UTC.
+    if not 2 <= moment.year <= 9998:
+        raise ValueError("Use a year between 2 and 9998.")
+    return moment
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
+Moment = Annotated[
+    datetime,
+    BeforeValidator(_iso_moment),
+    AfterValidator(_storable),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": "^(?!000[01]|9999)"}),
+]
 
 
 class Pagination(LimitOffsetPagination):

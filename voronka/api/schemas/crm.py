@@ -6,7 +6,7 @@ from pydantic import StringConstraints
 
 from voronka.crm.models import CompanySize, CustomerType
 
-from .common import Id, Name, Text
+from .common import Boolean, Id, Input, Name, Text
 
 CustomerTypeValue = Literal[tuple(CustomerType.values)]
 CompanySizeValue = Literal[tuple(["", *CompanySize.values])]
@@ -33,7 +33,7 @@ class CompanyOut(Schema):
     updated_at: datetime
 
 
-class CompanyIn(Schema):
+class CompanyIn(Input):
     name: Name
     inn: Text(12) = ""
     customer_type: CustomerTypeValue = CustomerType.SMALL.value
@@ -48,7 +48,7 @@ class CompanyIn(Schema):
     owner_id: Id | None = Field(None, description="Defaults to the caller.")
 
 
-class CompanyPatch(Schema):
+class CompanyPatch(Input):
     name: Name = None
     inn: Text(12) = None
     customer_type: CustomerTypeValue = None
@@ -79,7 +79,7 @@ class ContactOut(Schema):
     updated_at: datetime
 
 
-class ContactIn(Schema):
+class ContactIn(Input):
     first_name: Annotated[
         str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00]*\S[^\x00]*$")
     ]
@@ -94,7 +94,7 @@ class ContactIn(Schema):
     owner_id: Id | None = Field(None, description="Defaults to the caller.")
 
 
-class ContactPatch(Schema):
+class ContactPatch(Input):
     first_name: Annotated[
         str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00]*\S[^\x00]*$")
     ] = None
@@ -115,15 +115,15 @@ class LeadSourceOut(Schema):
     is_active: bool
 
 
-class LeadSourceIn(Schema):
+class LeadSourceIn(Input):
     name: Annotated[
         str, StringConstraints(min_length=1, max_length=120, pattern=r"^[^\x00]*\S[^\x00]*$")
     ]
-    is_active: bool = True
+    is_active: Boolean = True
 
 
-class LeadSourcePatch(Schema):
+class LeadSourcePatch(Input):
     name: Annotated[
         str, StringConstraints(min_length=1, max_length=120, pattern=r"^[^\x00]*\S[^\x00]*$")
     ] = None
-    is_active: bool = None
+    is_active: Boolean = None

@@ -3,27 +3,16 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import AfterValidator, StringConstraints
+from pydantic import StringConstraints
 
 from voronka.pipeline.models import DealStatus
 
-from .common import Id, Money, Quantity, Text, Version
+from .common import Day, Id, Input, Moment, Money, Quantity, Text, Version
 
 Title = Annotated[
     str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*\S[^\x00]*$")
 ]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-# Dates within what every database stores comfortably.
-Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2999, 12, 31))]
-
-
-def _reasonable_year(moment: datetime) -> datetime:
-    if not 1900 <= moment.year <= 2999:
-        raise ValueError("Use a year between 1900 and 2999.")
-    return moment
-
-
-Moment = Annotated[datetime, AfterValidator(_reasonable_year)]
 StatusValue = Literal[tuple(DealStatus.values)]
 
 
@@ -60,7 +49,7 @@ class DealOut(Schema):
         return [contact.pk for contact in deal.contacts.all()]
 
 
-class DealIn(Schema):
+class DealIn(Input):
     title: Title
     pipeline_id: Id | None = Field(None, description="Defaults to the default pipeline.")
     stage_id: Id | None = Field(None, description="Defaults to the pipeline's first stage.")
@@ -76,7 +65,7 @@ class DealIn(Schema):
     external_id: Text(100) = ""
 
 
-class DealPatch(Schema):
+class DealPatch(Input):
     expected_version: Version
     title: Title = None
     company_id: Id | None = None
@@ -89,27 +78,27 @@ class DealPatch(Schema):
     external_id: Text(100) = None
 
 
-class DealMoveIn(Schema):
+class DealMoveIn(Input):
     stage_id: Id
     expected_version: Version
 
 
-class DealVersionIn(Schema):
+class DealVersionIn(Input):
     expected_version: Version | None = None
 
 
-class DealLoseIn(Schema):
+class DealLoseIn(Input):
     lost_reason_id: Id
     comment: Text(5000) = ""
     expected_version: Version | None = None
 
 
-class DealReassignIn(Schema):
+class DealReassignIn(Input):
     owner_id: Id
     expected_version: Version | None = None
 
 
-class DealAmountIn(Schema):
+class DealAmountIn(Input):
     amount: Money
     expected_version: Version
 
@@ -123,13 +112,13 @@ class LineItemOut(Schema):
     total: Decimal
 
 
-class LineItemIn(Schema):
+class LineItemIn(Input):
     product_id: Id
     quantity: Quantity = Decimal(1)
     unit_price: Money | None = Field(None, description="Defaults to the product's price.")
 
 
-class LineItemPatch(Schema):
+class LineItemPatch(Input):
     quantity: Quantity = None
     unit_price: Money = None
 

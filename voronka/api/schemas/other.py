@@ -9,7 +9,7 @@ from voronka.activities.models import ActivityKind
 from voronka.pipeline.models import DocumentKind
 from voronka.plans.models import PlanDimension, PlanPeriod
 
-from .common import Id, Text
+from .common import Boolean, DecimalAmount, Id, Input, Integer, Text
 from .deals import Day, Moment
 
 ActivityKindValue = Literal[tuple(ActivityKind.values)]
@@ -19,7 +19,7 @@ PlanDimensionValue = Literal[tuple(PlanDimension.values)]
 Subject = Annotated[
     str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*\S[^\x00]*$")
 ]
-Target = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
+Target = DecimalAmount(whole_digits=14)
 
 
 class ActivityOut(Schema):
@@ -38,7 +38,7 @@ class ActivityOut(Schema):
     updated_at: datetime
 
 
-class ActivityIn(Schema):
+class ActivityIn(Input):
     kind: ActivityKindValue
     subject: Subject
     body: Text(20000) = ""
@@ -46,17 +46,17 @@ class ActivityIn(Schema):
     contact_id: Id | None = None
     company_id: Id | None = None
     due_at: Moment | None = None
-    done: bool | None = Field(
+    done: Boolean | None = Field(
         None,
         description="Defaults to done for calls, meetings, emails and notes without a due date.",
     )
 
 
-class ActivityPatch(Schema):
+class ActivityPatch(Input):
     subject: Subject = None
     body: Text(20000) = None
     due_at: Moment | None = None
-    done: bool = None
+    done: Boolean = None
 
 
 class DocumentOut(Schema):
@@ -86,7 +86,7 @@ class PlanOut(Schema):
     created_at: datetime
 
 
-class PlanIn(Schema):
+class PlanIn(Input):
     period: PlanPeriodValue
     period_start: Day
     dimension: PlanDimensionValue
@@ -96,13 +96,13 @@ class PlanIn(Schema):
     direction_id: Id | None = None
     company_id: Id | None = None
     target_amount: Target
-    target_count: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+    target_count: Integer(0, 2**31 - 1) | None = None
 
 
-class PlanPatch(Schema):
+class PlanPatch(Input):
     period_start: Day = None
     target_amount: Target = None
-    target_count: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+    target_count: Integer(0, 2**31 - 1) | None = None
 
 
 class UserOut(Schema):

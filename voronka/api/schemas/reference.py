@@ -4,14 +4,14 @@ from typing import Annotated
 from ninja import Field, Schema
 from pydantic import StringConstraints
 
-from .common import Id, Money, Text
+from .common import Boolean, Id, Input, Integer, Money, Text
 
 ShortName = Annotated[
     str, StringConstraints(min_length=1, max_length=150, pattern=r"^[^\x00]*\S[^\x00]*$")
 ]
-Percent = Annotated[int, Field(ge=0, le=100)]
+Percent = Integer(0, 100)
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
-Order = Annotated[int, Field(ge=0, le=32767)]
+Order = Integer(0, 32767)
 
 
 class DirectionOut(Schema):
@@ -19,7 +19,7 @@ class DirectionOut(Schema):
     name: str
 
 
-class DirectionIn(Schema):
+class DirectionIn(Input):
     name: ShortName
 
 
@@ -33,7 +33,7 @@ class ProductOut(Schema):
     is_active: bool
 
 
-class ProductIn(Schema):
+class ProductIn(Input):
     name: Annotated[
         str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")
     ]
@@ -43,10 +43,10 @@ class ProductIn(Schema):
     direction_id: Id
     unit: Text(20) = "шт."
     price: Money
-    is_active: bool = True
+    is_active: Boolean = True
 
 
-class ProductPatch(Schema):
+class ProductPatch(Input):
     name: Annotated[
         str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")
     ] = None
@@ -56,7 +56,7 @@ class ProductPatch(Schema):
     direction_id: Id = None
     unit: Text(20) = None
     price: Money = None
-    is_active: bool = None
+    is_active: Boolean = None
 
 
 class LostReasonOut(Schema):
@@ -66,16 +66,16 @@ class LostReasonOut(Schema):
     is_active: bool
 
 
-class LostReasonIn(Schema):
+class LostReasonIn(Input):
     name: ShortName
     order: Order = 0
-    is_active: bool = True
+    is_active: Boolean = True
 
 
-class LostReasonPatch(Schema):
+class LostReasonPatch(Input):
     name: ShortName = None
     order: Order = None
-    is_active: bool = None
+    is_active: Boolean = None
 
 
 class PipelineOut(Schema):
@@ -86,15 +86,17 @@ class PipelineOut(Schema):
     is_active: bool
 
 
-class PipelineIn(Schema):
+class PipelineIn(Input):
     name: ShortName
-    is_default: bool = False
+    is_default: Boolean = False
 
 
-class PipelinePatch(Schema):
+class PipelinePatch(Input):
     name: ShortName = None
-    is_default: bool = Field(None, description="`true` makes it the default; `false` is ignored.")
-    is_active: bool = Field(None, description="`false` archives the pipeline.")
+    is_default: Boolean = Field(
+        None, description="`true` makes it the default; `false` is ignored."
+    )
+    is_active: Boolean = Field(None, description="`false` archives the pipeline.")
 
 
 class StageOut(Schema):
@@ -108,18 +110,18 @@ class StageOut(Schema):
     color: str
 
 
-class StageIn(Schema):
+class StageIn(Input):
     pipeline_id: Id
     name: ShortName
     probability: Percent = 10
     expected_conversion: Percent | None = None
-    rotting_days: Annotated[int, Field(ge=0, le=32767)] | None = None
+    rotting_days: Integer(0, 32767) | None = None
     color: Color = "#5b8def"
 
 
-class StagePatch(Schema):
+class StagePatch(Input):
     name: ShortName = None
     probability: Percent = None
     expected_conversion: Percent | None = None
-    rotting_days: Annotated[int, Field(ge=0, le=32767)] | None = None
+    rotting_days: Integer(0, 32767) | None = None
     color: Color = None

@@ -312,8 +312,9 @@ def test_move_calls_the_service_and_answers_card_and_totals(client, seller, pipe
     deal.refresh_from_db()
     assert deal.stage_id == stages[1].pk
     assert data["version"] == deal.version == 2
+    # Totals come formatted for display: Russian groups thousands with a no-break space.
     assert data["columns"] == {
-        str(stages[1].pk): {"count": 1, "amount": "10000", "weighted": "2000"}
+        str(stages[1].pk): {"count": 1, "amount": "10\xa0000", "weighted": "2\xa0000"}
     }
     assert f'data-deal-id="{deal.pk}"' in data["card"]
     assert f'data-version="{deal.version}"' in data["card"]
@@ -330,7 +331,7 @@ def test_move_totals_follow_the_board_filters(client, seller, colleague, head, p
     make_deal(owner=colleague, pipeline=pipeline, amount=Decimal("3000"))
     client.force_login(head)
     data = move(client, mine, stages[1], owner=seller.pk).json()
-    assert data["columns"] == {str(stages[1].pk): {"count": 1, "amount": "1000", "weighted": "200"}}
+    assert data["columns"] == {str(stages[1].pk): {"count": 1, "amount": "1\xa0000", "weighted": "200"}}
 
 
 def test_move_refused_by_an_exit_requirement_is_400_with_the_reason(

@@ -266,7 +266,10 @@ def test_edit_amount_records_history(signed_in, manager, deal):
         Decimal("2500.50"),
         manager.pk,
     )
-    assert "2500.50" in response.content.decode() or "2 500,5" in response.content.decode()
+    # Money shows grouped by thousands with two decimals (English here, see `english`).
+    html = response.content.decode()
+    assert '<span class="kpi-value" data-testid="deal-amount">2,500.50 RUB</span>' in html
+    assert "1,000.00 → <strong>2,500.50</strong>" in html
 
 
 def test_edit_company_contacts_source_date_description_currency(signed_in, manager, deal):

@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -18,6 +19,7 @@ from tests.factories import (
     make_deal,
 )
 from voronka.activities.services import activity_log
+from voronka.documents.services import document_attach
 from voronka.pipeline import services
 from voronka.pipeline.models import ExitRequirementKind, StageExitRequirement
 
@@ -116,7 +118,8 @@ def test_exit_requirements_show_met_and_unmet(client, manager, deal, stages):
 
 
 def _fill_history(deal, stages, manager, rows):
-    """`rows` of each kind: activities, amount changes, stage moves, owner changes, items, steps."""
+    """`rows` of each kind: activities, amount changes, stage moves, owner changes, items, steps,
+    documents."""
     colleague = UserFactory(role="manager", department=manager.department)
     start = timezone.now() - timedelta(days=60)
     for index in range(rows):
@@ -139,6 +142,12 @@ def _fill_history(deal, stages, manager, rows):
             deal=deal, product=ProductFactory(), quantity=Decimal(1), unit_price=None, user=manager
         )
         deal.contacts.add(ContactFactory(company=deal.company, owner=manager))
+        document_attach(
+            deal=deal,
+            kind="other",
+            upload=SimpleUploadedFile(f"file{index}.pdf", b"%PDF"),
+            user=manager,
+        )
     if deal.owner_id != manager.pk:
         services.deal_reassign(deal=deal, new_owner=manager, user=manager)
 
@@ -154,7 +163,9 @@ def test_card_query_count_does_not_grow_with_history(
         with CaptureQueriesContext(connection) as queries:
             response = client.get(f"/deals/{deal.pk}/", **HTMX)
         assert response.status_code == 200
-        assert response.content.decode().count('class="tl-item') >= 2 * rows
+        html = response.content.decode()
+        assert html.count('class="tl-item') >= 2 * rows
+        assert html.count('class="doc-name"') == rows
         counts[rows] = len(queries)
     assert counts[1] == counts[30]
     with django_assert_max_num_queries(counts[1]):

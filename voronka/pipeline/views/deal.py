@@ -10,10 +10,13 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -102,7 +105,8 @@ def deal_card_context(request, deal: Deal, *, error=None, section: str = "top") 
         "current_index": current_index,
         "contacts": list(deal.contacts.select_related("company")),
         "line_items": list(deal.line_items.select_related("product")),
-        "products": Product.objects.filter(is_active=True).order_by("name"),
+        # A catalogue may be long: the first OPTION_LIMIT, the rest through the search box.
+        "products": Product.objects.filter(is_active=True).order_by("name")[:OPTION_LIMIT],
         "playbook": [(step, completions.get(step.pk)) for step in steps],
         "playbook_done": len(completions),
         "requirements": [(req, req.pk not in unmet_ids) for req in requirements],
@@ -256,6 +260,8 @@ def deal_options(request, kind):
             )
         selected_ids = request.GET.getlist("contacts")
         empty = False
+    elif kind == "products":
+        return product_options(request, query)
     else:
         raise Http404
     selected_ids = [value for value in selected_ids if value.isdigit()]
@@ -267,6 +273,20 @@ def deal_options(request, kind):
     )
     html += format_html_join(
         "", '<option value="{}">{}</option>', ((o.pk, str(o)) for o in options)
+    )
+    return HttpResponse(html)
+
+
+def product_options(request, query: str) -> HttpResponse:
+    """Active catalogue products matching the name or SKU, with their price, for the card."""
+    rows = Product.objects.filter(is_active=True).order_by("name")
+    if query:
+        rows = rows.filter(Q(name__icontains=query) | Q(sku__icontains=query))
+    html = format_html('<option value="">{}</option>', _("Add a product…"))
+    html += format_html_join(
+        "",
+        '<option value="{}">{} · {}</option>',
+        ((row.pk, row.name, floatformat(row.price, "2g")) for row in rows[:OPTION_LIMIT]),
     )
     return HttpResponse(html)
 

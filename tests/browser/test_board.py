@@ -1,0 +1,185 @@
+"""The pipeline board in a real browser: drag a deal, a refused move, Won/Lost drop zones."""
+
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import (
+    CompanyFactory,
+    DepartmentFactory,
+    LostReasonFactory,
+    UserFactory,
+    make_deal,
+    make_pipeline,
+)
+from voronka.pipeline.models import Deal, DealStatus, ExitRequirementKind, StageExitRequirement
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SHOTS = Path("/tmp/shots/hA")
+
+
+def shoot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+@pytest.fixture
+def board_data(db):
+    department = DepartmentFactory(name="Москва")
+    seller = UserFactory(first_name="Анна", last_name="Смирнова", department=department)
+    colleague = UserFactory(first_name="Пётр", last_name="Иванов", department=department)
+    pipeline = make_pipeline()
+    stages = list(pipeline.stages.order_by("order"))
+    stages[0].rotting_days = 7
+    stages[0].save()
+    LostReasonFactory(name="Дорого")
+    LostReasonFactory(name="Выбрали конкурента")
+    deals = {}
+    for index, (title, company, stage, amount, days) in enumerate(
+        [
+            ("Поставка станков", "ООО Ромашка", 0, "1250000", 12),
+            ("Сервисный контракт", "АО Вектор", 0, "480000", 2),
+            ("Лицензии на 50 мест", "ИП Кузнецов", 1, "300000", 4),
+            ("Пилотный проект", "ООО Север", 2, "2100000", 1),
+        ]
+    ):
+        deals[title] = make_deal(
+            owner=seller if index % 2 == 0 else colleague,
+            pipeline=pipeline,
+            stage=stages[stage],
+            title=title,
+            company=CompanyFactory(name=company, owner=seller),
+            amount=Decimal(amount),
+            at=timezone.now() - timedelta(days=days),
+        )
+    return {"seller": seller, "pipeline": pipeline, "stages": stages, "deals": deals}
+
+
+def open_board(page, login, user, language="en"):
+    page.set_default_timeout(30_000)  # the test machine is shared and often busy
+    page.context.add_cookies(
+        [{"name": "django_language", "value": language, "url": page.base_url}]
+    )
+    login(user)
+    page.goto(f"{page.base_url}/board/")
+    page.wait_for_selector("[data-testid=column]")
+
+
+def card(page, deal):
+    return page.locator(f".board-card[data-deal-id='{deal.pk}']")
+
+
+def column(page, stage):
+    return page.locator(f".board-col[data-stage-id='{stage.pk}']")
+
+
+def test_manager_drags_a_deal_to_the_next_stage_and_it_stays_after_reload(
+    page, login, board_data
+):
+    seller, stages = board_data["seller"], board_data["stages"]
+    deal = board_data["deals"]["Поставка станков"]
+    open_board(page, login, seller)
+    # A manager sees only own deals; the rotting one carries its mark.
+    assert page.locator("[data-testid=deal-card]").count() == 2
+    assert card(page, deal).locator("[data-testid=rotting]").count() == 1
+    shoot(page, "board-en")
+
+    card(page, deal).drag_to(column(page, stages[1]).locator(".board-cards"))
+
+    page.wait_for_selector("[data-testid=toast]")
+    assert column(page, stages[1]).locator("[data-role=count]").inner_text() == "2"
+    assert column(page, stages[0]).locator("[data-role=count]").inner_text() == "0"
+    deal.refresh_from_db()
+    assert deal.stage_id == stages[1].pk
+    page.reload()
+    assert column(page, stages[1]).locator(f"[data-deal-id='{deal.pk}']").count() == 1
+    assert column(page, stages[1]).locator("[data-role=amount]").inner_text() == "1,250,000"
+
+
+def test_a_refused_move_snaps_back_with_the_reason(page, login, board_data):
+    seller, stages = board_data["seller"], board_data["stages"]
+    StageExitRequirement.objects.create(
+        stage=stages[0], kind=ExitRequirementKind.DOCUMENT, document_kind="proposal"
+    )
+    deal = board_data["deals"]["Поставка станков"]
+    open_board(page, login, seller)
+
+    card(page, deal).drag_to(column(page, stages[2]).locator(".board-cards"))
+
+    toast = page.locator("[data-testid=toast]")
+    toast.wait_for()
+    assert "proposal" in toast.inner_text().lower()
+    assert column(page, stages[0]).locator(f"[data-deal-id='{deal.pk}']").count() == 1
+    assert column(page, stages[2]).locator(f"[data-deal-id='{deal.pk}']").count() == 0
+    shoot(page, "board-refused-en")
+    deal.refresh_from_db()
+    assert deal.stage_id == stages[0].pk
+
+
+def test_drop_on_lost_asks_for_the_reason(page, login, board_data):
+    seller, stages = board_data["seller"], board_data["stages"]
+    deal = board_data["deals"]["Поставка станков"]
+    open_board(page, login, seller, language="ru")
+
+    card(page, deal).drag_to(page.locator("[data-testid=drop-lost]"))
+
+    dialog = page.locator("[data-testid=lost-dialog]")
+    dialog.wait_for(state="visible")
+    assert "Поставка станков" in dialog.inner_text()
+    shoot(page, "board-lost-dialog-ru")
+    dialog.locator("select[name=reason]").select_option(label="Дорого")
+    dialog.locator("textarea[name=comment]").fill("Бюджет урезали")
+    dialog.locator("[data-testid=lost-submit]").click()
+
+    dialog.wait_for(state="hidden")
+    assert card(page, deal).count() == 0
+    assert column(page, stages[0]).locator("[data-role=count]").inner_text() == "0"
+    deal.refresh_from_db()
+    assert (deal.status, deal.lost_reason.name, deal.lost_comment) == (
+        DealStatus.LOST,
+        "Дорого",
+        "Бюджет урезали",
+    )
+
+
+def test_cancelling_the_lost_dialog_keeps_the_deal(page, login, board_data):
+    seller, stages = board_data["seller"], board_data["stages"]
+    deal = board_data["deals"]["Поставка станков"]
+    open_board(page, login, seller)
+
+    card(page, deal).drag_to(page.locator("[data-testid=drop-lost]"))
+    dialog = page.locator("[data-testid=lost-dialog]")
+    dialog.wait_for(state="visible")
+    dialog.locator("[data-action=cancel]").click()
+
+    dialog.wait_for(state="hidden")
+    assert column(page, stages[0]).locator(f"[data-deal-id='{deal.pk}']").count() == 1
+    assert Deal.objects.get(pk=deal.pk).status == DealStatus.OPEN
+
+
+def test_drop_on_won_closes_the_deal(page, login, board_data):
+    seller = board_data["seller"]
+    deal = board_data["deals"]["Пилотный проект"]
+    open_board(page, login, seller)
+
+    card(page, deal).drag_to(page.locator("[data-testid=drop-won]"))
+
+    page.wait_for_selector("[data-testid=toast]")
+    assert card(page, deal).count() == 0
+    assert Deal.objects.get(pk=deal.pk).status == DealStatus.WON
+
+
+def test_head_sees_the_department_and_filters_by_owner(page, login, board_data):
+    head = UserFactory(role="head", department=board_data["seller"].department)
+    open_board(page, login, head, language="ru")
+    assert page.locator("[data-testid=deal-card]").count() == 4
+    shoot(page, "board-head-ru")
+
+    page.select_option("select[name=owner]", str(board_data["seller"].pk))
+
+    page.wait_for_function("document.querySelectorAll('[data-testid=deal-card]').length === 2")
+    assert "owner=" in page.url

@@ -1,0 +1,140 @@
+"""Settings pages in a real browser: reorder stages by dragging; the pages look right."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from tests.factories import (
+    DepartmentFactory,
+    LeadSourceFactory,
+    PlaybookStepFactory,
+    ProductFactory,
+    UserFactory,
+    make_pipeline,
+)
+from voronka.pipeline.models import Stage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Screenshots are for a person to look at; they never go into the repository.
+SHOTS = Path(os.environ.get("VORONKA_SHOTS", "/tmp/shots/hC"))
+
+
+@pytest.fixture(autouse=True)
+def database_before_the_server(transactional_db):
+    """Set up the test database before the live server starts, whatever the test order."""
+
+
+def screenshot(page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def sign_in(page, user, language="ru"):
+    """Log in by session cookie, in the given interface language."""
+    page.set_default_timeout(30_000)
+    page.set_default_navigation_timeout(30_000)
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [
+            {"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": page.base_url},
+            {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": page.base_url},
+        ]
+    )
+
+
+def stage_names(page) -> list[str]:
+    return page.locator("[data-testid=stage-list] .stage-name").all_inner_texts()
+
+
+STAGES = [
+    "Новый контакт",
+    "Переговоры",
+    "Выставление КП",
+    "Согласование договора",
+    "Совершение покупки",
+]
+
+
+def test_an_admin_reorders_stages_by_dragging_and_it_is_saved(page):
+    admin = UserFactory(role="admin", department=None)
+    pipeline = make_pipeline()
+    sign_in(page, admin, "en")
+    page.goto(f"{page.base_url}/settings/pipelines/{pipeline.pk}/")
+    assert stage_names(page) == STAGES
+
+    last = page.locator("[data-testid='stage-Совершение покупки'] .drag-handle")
+    first = page.locator("[data-testid='stage-Новый контакт']")
+    box = first.bounding_box()
+    # Drop on the upper half of the first stage: the dragged stage goes before it.
+    last.drag_to(first, target_position={"x": box["width"] / 2, "y": 4})
+    page.wait_for_selector("[data-testid=stage-list][data-saved='1']")
+    expected = [STAGES[4], *STAGES[:4]]
+    assert stage_names(page) == expected
+    saved = list(Stage.objects.filter(pipeline=pipeline).order_by("order"))
+    assert [stage.name for stage in saved] == expected
+    assert [stage.order for stage in saved] == [1, 2, 3, 4, 5]
+
+    page.reload()
+    assert stage_names(page) == expected
+    # The arrow buttons do the same without a mouse.
+    page.locator("[data-testid='stage-Переговоры'] [data-move=up]").click()
+    page.wait_for_function(
+        "document.querySelector('.sortable-status').textContent === '✓'"
+        " && document.querySelectorAll('[data-testid=stage-list] .stage-name')[1].textContent"
+        " === 'Переговоры'"
+    )
+    page.wait_for_timeout(300)
+    names = list(Stage.objects.filter(pipeline=pipeline).order_by("order").values_list("name", flat=True))
+    assert names == [STAGES[4], STAGES[1], STAGES[0], STAGES[2], STAGES[3]]
+    screenshot(page, "settings-pipeline-en")
+
+
+def test_a_manager_is_refused_the_settings_pages(page):
+    manager = UserFactory(role="manager")
+    make_pipeline()
+    sign_in(page, manager, "en")
+    response = page.goto(f"{page.base_url}/settings/pipelines/")
+    assert response.status == 403
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_settings_pages_look_right(page, language):
+    admin = UserFactory(role="admin", department=None, first_name="Анна", last_name="Админова")
+    pipeline = make_pipeline()
+    stage = pipeline.stages.get(order=2)
+    stage.rotting_days = 14
+    stage.save()
+    for title in ("Выявить ЛПР", "Уточнить бюджет и сроки"):
+        PlaybookStepFactory(stage=stage, title=title)
+    sales = DepartmentFactory(name="Отдел продаж Москва")
+    for index in range(3):
+        UserFactory(department=sales, first_name=f"Менеджер{index}", last_name="Длиннофамильный")
+    for name in ("Выставка «Металлообработка»", "Сайт", "Холодный звонок"):
+        LeadSourceFactory(name=name)
+    ProductFactory(name="Токарный станок с ЧПУ повышенной точности")
+    sign_in(page, admin, language)
+    for path, name in (
+        ("pipelines/", "pipelines"),
+        (f"pipelines/{pipeline.pk}/", "pipeline"),
+        (f"stages/{stage.pk}/", "stage"),
+        ("lead-sources/", "lead-sources"),
+        ("products/", "products"),
+        ("users/", "users"),
+        ("organisation/", "organisation"),
+    ):
+        response = page.goto(f"{page.base_url}/settings/{path}")
+        assert response.status == 200, path
+        # Nothing overflows the page horizontally at 1366 px.
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 1366, (path, width)
+        screenshot(page, f"settings-{name}-{language}")
+    assert re.search(r"<html lang=\"?" + language, page.content())

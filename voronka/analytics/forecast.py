@@ -1,0 +1,217 @@
+"""Forecast and demand: what the open pipeline is worth and when, and who buys again.
+
+* Weighted revenue by expected close month: open deals of the filter's dimensions (any first
+  contact date: the forecast looks at today's pipeline, not at a cohort), grouped by the month
+  of ``expected_close_date``; weighted = amount × the deal's win probability now
+  (``Deal.win_probability``, or the stage's manual probability while it is not computed yet).
+  Deals without an expected close date form their own row.
+* Demand per product: line items of those open deals grouped by product: quantity, revenue
+  (quantity × price) and weighted revenue.
+* Repeat purchases: customers (companies) whose first won deal closed in the period; the share
+  of them that won a second deal (at any time until now) and the days between the first and the
+  second win (median, p75), found with window functions (ROW_NUMBER/LAG over the company's wins).
+
+Every figure is a handful of grouped queries whatever the number of deals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, F, FloatField, Sum, Value, Window
+from django.db.models.functions import Cast, Coalesce, Lag, RowNumber, TruncMonth
+from django.utils import timezone
+
+from voronka.pipeline.models import Deal, DealLineItem, DealStatus
+
+from .channels import weighted_median
+from .filters import AnalyticsFilter
+
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2999, 12, 31)
+
+
+def any_time(analytics_filter: AnalyticsFilter) -> AnalyticsFilter:
+    """The same dimensions without the cohort period (every first-contact date)."""
+    return replace(analytics_filter, date_from=EARLIEST, date_to=LATEST)
+
+
+def win_probability_expression(prefix: str = ""):
+    """The deal's probability now: the computed one, else the stage's manual percentage."""
+    return Coalesce(
+        F(f"{prefix}win_probability"),
+        Cast(F(f"{prefix}stage__probability"), FloatField()) / Value(100.0),
+        output_field=FloatField(),
+    )
+
+
+def _as_date(value) -> date | None:
+    if value is None:
+        return None
+    return value.date() if hasattr(value, "date") else value
+
+
+def _money(value) -> Decimal:
+    return Decimal(str(round(value or 0, 2))).quantize(Decimal("0.01"))
+
+
+@dataclass
+class ForecastMonth:
+    month: date | None  # None: no expected close date
+    deals: int
+    amount: Decimal
+    weighted: Decimal
+
+
+@dataclass
+class ForecastResult:
+    months: list[ForecastMonth]
+
+    @property
+    def deals(self) -> int:
+        return sum(m.deals for m in self.months)
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((m.amount for m in self.months), Decimal(0))
+
+    @property
+    def weighted(self) -> Decimal:
+        return sum((m.weighted for m in self.months), Decimal(0))
+
+
+def open_deals(analytics_filter: AnalyticsFilter, user):
+    return any_time(analytics_filter).deals(user).filter(status=DealStatus.OPEN)
+
+
+def weighted_forecast(analytics_filter: AnalyticsFilter, user) -> ForecastResult:
+    weighted = Cast("amount", FloatField()) * win_probability_expression()
+    rows = (
+        open_deals(analytics_filter, user)
+        .annotate(month=TruncMonth("expected_close_date"))
+        .values("month")
+        .annotate(deals=Count("pk"), total=Sum("amount"), total_weighted=Sum(weighted))
+        .order_by()
+    )
+    months = [
+        ForecastMonth(
+            month=_as_date(r["month"]),
+            deals=r["deals"],
+            amount=r["total"] or Decimal(0),
+            weighted=_money(r["total_weighted"]),
+        )
+        for r in rows
+    ]
+    months.sort(key=lambda m: (m.month is None, m.month or LATEST))
+    return ForecastResult(months=months)
+
+
+@dataclass
+class ProductDemand:
+    product_id: int
+    name: str
+    direction: str
+    unit: str
+    deals: int
+    quantity: Decimal
+    revenue: Decimal
+    weighted: Decimal
+
+
+def product_demand(analytics_filter: AnalyticsFilter, user) -> list[ProductDemand]:
+    line_total = Cast(F("quantity"), FloatField()) * Cast(F("unit_price"), FloatField())
+    items = DealLineItem.objects.filter(deal__in=open_deals(analytics_filter, user).values("pk"))
+    if analytics_filter.product_id is not None:
+        items = items.filter(product_id=analytics_filter.product_id)
+    rows = (
+        items.values("product_id", "product__name", "product__direction__name", "product__unit")
+        .annotate(
+            deals=Count("deal_id", distinct=True),
+            total_quantity=Sum("quantity"),
+            revenue=Sum(line_total),
+            weighted=Sum(line_total * win_probability_expression("deal__")),
+        )
+        .order_by()
+    )
+    result = [
+        ProductDemand(
+            product_id=r["product_id"],
+            name=r["product__name"],
+            direction=r["product__direction__name"] or "",
+            unit=r["product__unit"],
+            deals=r["deals"],
+            quantity=r["total_quantity"] or Decimal(0),
+            revenue=_money(r["revenue"]),
+            weighted=_money(r["weighted"]),
+        )
+        for r in rows
+    ]
+    result.sort(key=lambda p: (-p.revenue, p.name))
+    return result
+
+
+@dataclass
+class RepeatResult:
+    customers: int  # companies whose first win closed in the period
+    repeat_customers: int  # … that won a second deal since
+    gap_days: dict[int, int] = field(default_factory=dict)  # days to 2nd win → customers
+    by_month: dict[date, tuple[int, int]] = field(default_factory=dict)  # (customers, repeat)
+
+    @property
+    def repeat_rate(self) -> float | None:
+        return self.repeat_customers / self.customers if self.customers else None
+
+    @property
+    def median_days(self) -> float | None:
+        return weighted_median(self.gap_days)
+
+    @property
+    def p75_days(self) -> float | None:
+        total = sum(self.gap_days.values())
+        if not total:
+            return None
+        rank, seen = 0.75 * total, 0
+        for days, count in sorted(self.gap_days.items()):
+            seen += count
+            if seen >= rank:
+                return days
+        return None
+
+
+def repeat_purchases(analytics_filter: AnalyticsFilter, user) -> RepeatResult:
+    won = any_time(analytics_filter).deals(user).filter(status=DealStatus.WON, company__isnull=False)
+    order = [F("closed_at").asc(), F("pk").asc()]
+    ranked = Deal.objects.filter(pk__in=won.values("pk")).annotate(
+        purchase=Window(RowNumber(), partition_by=[F("company_id")], order_by=order),
+        previous_at=Window(Lag("closed_at"), partition_by=[F("company_id")], order_by=order),
+    )
+    start, end = analytics_filter.start, analytics_filter.end
+    # A plain-field condition next to a window one would be applied before numbering the
+    # wins, so the period is applied outside, over the first wins' primary keys.
+    firsts = Deal.objects.filter(
+        pk__in=ranked.filter(purchase=1).values("pk"), closed_at__gte=start, closed_at__lt=end
+    )
+    seconds = ranked.filter(purchase=2, previous_at__gte=start, previous_at__lt=end)
+    by_month: dict[date, list[int]] = {}
+    for r in (
+        firsts.annotate(month=TruncMonth("closed_at"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        by_month.setdefault(_as_date(r["month"]), [0, 0])[0] = r["n"]
+    gap_days: dict[int, int] = {}
+    # One row per repeat customer of the cohort (never per deal).
+    for second_at, first_at in seconds.values_list("closed_at", "previous_at").order_by():
+        month = timezone.localtime(first_at).date().replace(day=1)
+        by_month.setdefault(month, [0, 0])[1] += 1
+        days = (second_at - first_at).days
+        gap_days[days] = gap_days.get(days, 0) + 1
+    return RepeatResult(
+        customers=sum(v[0] for v in by_month.values()),
+        repeat_customers=sum(v[1] for v in by_month.values()),
+        gap_days=gap_days,
+        by_month={month: (v[0], v[1]) for month, v in sorted(by_month.items())},
+    )

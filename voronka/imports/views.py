@@ -1,0 +1,262 @@
+"""Import wizard (upload → columns → values → check → import with progress), exports, backup.
+
+Only admins and heads import (others get 403); a head sees only own import jobs (another's is a
+404). Views only adapt: the services read the file, check it and write the rows.
+"""
+
+import tempfile
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from voronka.core.errors import DomainError
+from voronka.core.tabular_export import EXPORT_FORMATS, tabular_response
+
+from . import services
+from .backup import backup_write
+from .exports import EXPORTS
+from .fields import fields_for
+from .forms import MappingForm, StartForm, UploadForm, ValuesForm
+from .models import ImportJob, ImportStatus
+
+RECENT_JOBS = 10
+VALUE_LABELS = {
+    "pipeline": _("Pipelines"),
+    "stage": _("Stages"),
+    "owner": _("Owners"),
+    "lead_source": _("Lead sources"),
+    "lost_reason": _("Lost reasons"),
+}
+
+
+def _require_importer(user) -> None:
+    if not services.can_import(user):
+        raise PermissionDenied(_("Only admins and heads of sales may import data."))
+
+
+def _jobs_for(user):
+    jobs = ImportJob.objects.defer("content").select_related("created_by")
+    return jobs if user.is_admin else jobs.filter(created_by=user)
+
+
+def _job(request, pk: int, *, with_content: bool = True) -> ImportJob:
+    _require_importer(request.user)
+    jobs = ImportJob.objects.select_related("created_by")
+    if not request.user.is_admin:
+        jobs = jobs.filter(created_by=request.user)
+    if not with_content:
+        jobs = jobs.defer("content")
+    return get_object_or_404(jobs, pk=pk)
+
+
+def _steps(current: str) -> list[dict]:
+    names = [
+        ("upload", _("Upload")),
+        ("columns", _("Columns")),
+        ("values", _("Values")),
+        ("check", _("Check")),
+        ("import", _("Import")),
+    ]
+    order = [key for key, _label in names]
+    return [
+        {"key": key, "label": label, "current": key == current,
+         "done": order.index(key) < order.index(current)}
+        for key, label in names
+    ]  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start(request):
+    """Upload a file; below it the recent imports, the exports and (admins) the backup."""
+    user = request.user
+    _require_importer(user)
+    status = 200
+    form = UploadForm(
+        request.POST or None, request.FILES or None, max_bytes=services.max_upload_bytes()
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                job = services.import_job_create(
+                    user=user,
+                    kind=form.cleaned_data["kind"],
+                    file_name=upload.name,
+                    data=upload.read(),
+                )
+            except DomainError as error:
+                form.add_error("file" if error.field in (None, "file") else None, error.message)
+                status = error.status
+            else:
+                return redirect("imports:columns", job.pk)
+        else:
+            status = 413 if form.too_large else 400
+    context = {
+        "form": form,
+        "jobs": _jobs_for(user)[:RECENT_JOBS],
+        "exports": EXPORTS.values(),
+        "steps": _steps("upload"),
+    }
+    return render(request, "imports/start.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def columns(request, pk: int):
+    """Map the file's columns to fields; the mapping is remembered for the same header row."""
+    job = _job(request, pk)
+    if job.is_running or job.status == ImportStatus.DONE:
+        return redirect("imports:job", job.pk)
+    form = MappingForm(request.POST or None, job=job, samples=services.column_samples(job))
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.import_job_set_mapping(job=job, mapping=form.mapping())
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+            status = error.status
+        else:
+            if services.unknown_values(job):
+                return redirect("imports:values", job.pk)
+            services.import_check(job=job)
+            return redirect("imports:check", job.pk)
+    elif request.method == "POST":
+        status = 400
+    context = {"job": job, "form": form, "steps": _steps("columns")}
+    return render(request, "imports/columns.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def values(request, pk: int):
+    """Say which stage, owner, source or lost reason each unknown value of the file means."""
+    job = _job(request, pk)
+    if job.is_running or job.status == ImportStatus.DONE:
+        return redirect("imports:job", job.pk)
+    unknown = services.unknown_values(job)
+    labels = {item.key: str(item.label) for item in fields_for(job.kind)}
+    form = ValuesForm(
+        request.POST or None,
+        unknown=unknown,
+        options=services.value_options(job),
+        labels=labels,
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.import_job_set_values(job=job, value_map=form.value_map())
+        except DomainError as error:
+            form.add_error(None, error.message)
+            status = error.status
+        else:
+            services.import_check(job=job)
+            return redirect("imports:check", job.pk)
+    elif request.method == "POST":
+        status = 400
+    groups = [(label, [form[name] for name in names]) for label, names in form.groups]
+    context = {"job": job, "form": form, "groups": groups, "steps": _steps("values")}
+    return render(request, "imports/values.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def check(request, pk: int):
+    """The dry run's report (preview and per-row errors) and the button that imports."""
+    job = _job(request, pk)
+    if job.is_running or job.status in {ImportStatus.DONE, ImportStatus.FAILED}:
+        return redirect("imports:job", job.pk)
+    if job.status != ImportStatus.CHECKED:
+        services.import_check(job=job)
+    form = StartForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.import_job_start(
+                job=job,
+                user=request.user,
+                valid_only=form.cleaned_data["valid_only"],
+                on_match=form.cleaned_data["on_match"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+            status = error.status
+        else:
+            return redirect("imports:job", job.pk)
+    elif request.method == "POST":
+        status = 400
+    context = {
+        "job": job,
+        "report": job.report,
+        "form": form,
+        "has_values_step": bool(services.unknown_values(job)) or bool(job.value_map),
+        "steps": _steps("check"),
+    }
+    return render(request, "imports/check.html", context, status=status)
+
+
+@login_required
+@require_GET
+def job_detail(request, pk: int):
+    """The import's progress (polled by htmx while it runs) and its outcome."""
+    job = _job(request, pk, with_content=False)
+    template = "imports/partials/progress.html" if request.htmx else "imports/job.html"
+    context = {"job": job, "steps": _steps("import")}
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def job_errors(request, pk: int):
+    """The rows that were not imported (or would not be), as a table to fix the file by."""
+    job = _job(request, pk, with_content=False)
+    fmt = request.GET.get("format", "csv")
+    if fmt not in EXPORT_FORMATS:
+        fmt = "csv"
+    problems = job.errors or job.report.get("errors", [])
+    rows = ((item["line"], item["column"], item["message"]) for item in problems)
+    headers = [_("Line"), _("Column"), _("Problem")]
+    return tabular_response(f"import-{job.pk}-errors", headers, rows, fmt)
+
+
+@login_required
+@require_POST
+def job_cancel(request, pk: int):
+    """Forget an upload that was not imported."""
+    job = _job(request, pk, with_content=False)
+    if job.status in {ImportStatus.UPLOADED, ImportStatus.CHECKED}:
+        job.status = ImportStatus.CANCELLED
+        job.save(update_fields=["status"])
+        messages.success(request, _("The import was cancelled."))
+    return redirect("imports:start")
+
+
+@login_required
+@require_GET
+def export(request, entity: str, fmt: str):
+    """Every row of an entity the user may see, as CSV or XLSX."""
+    _require_importer(request.user)
+    spec = EXPORTS.get(entity)
+    if spec is None or fmt not in EXPORT_FORMATS:
+        raise Http404
+    stem = f"{entity}-{timezone.localdate():%Y%m%d}"
+    return tabular_response(stem, spec.headers(), spec.values(request.user), fmt)
+
+
+@login_required
+@require_GET
+def backup(request):
+    """The whole database and its files as one zip (restore with `manage.py restore_data`)."""
+    if not request.user.is_admin:
+        raise PermissionDenied(_("Only admins may download a backup."))
+    archive = tempfile.TemporaryFile()
+    backup_write(archive)
+    archive.seek(0)
+    name = f"voronka-backup-{timezone.localtime():%Y%m%d-%H%M}.zip"
+    return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")

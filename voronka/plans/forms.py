@@ -1,0 +1,80 @@
+"""Forms of the plans pages: they parse input; ``plans.services`` validates and writes."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from voronka.accounts.models import Department
+from voronka.accounts.visibility import visible_companies, visible_users
+from voronka.catalog.models import Direction, Product
+
+from .models import PlanDimension, PlanPeriod
+from .services import TARGET_FIELDS, period_start_of
+
+
+class PlanForm(forms.Form):
+    period = forms.ChoiceField(label=_("Period"), choices=PlanPeriod.choices)
+    period_day = forms.DateField(
+        label=_("Starts"),
+        help_text=_("Any day of the period: the plan covers the whole month, quarter or year."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    dimension = forms.ChoiceField(label=_("Plan for"), choices=PlanDimension.choices)
+    user = forms.ModelChoiceField(label=_("Employee"), queryset=None, required=False)
+    department = forms.ModelChoiceField(label=_("Department"), queryset=None, required=False)
+    product = forms.ModelChoiceField(label=_("Product"), queryset=None, required=False)
+    direction = forms.ModelChoiceField(label=_("Product line"), queryset=None, required=False)
+    company = forms.ModelChoiceField(label=_("Customer"), queryset=None, required=False)
+    target_amount = forms.DecimalField(
+        label=_("Target amount"), min_value=0, max_digits=16, decimal_places=2
+    )
+    target_count = forms.IntegerField(label=_("Target deal count"), min_value=0, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = visible_users(user).select_related(None)
+        self.fields["department"].queryset = (
+            Department.objects.all()
+            if user.sees_everything
+            else Department.objects.filter(pk=user.department_id)
+        )
+        self.fields["product"].queryset = Product.objects.order_by("name")
+        self.fields["direction"].queryset = Direction.objects.order_by("name")
+        self.fields["company"].queryset = visible_companies(user).order_by("name")
+
+    def clean(self):
+        cleaned = super().clean()
+        dimension = cleaned.get("dimension")
+        if dimension:
+            target_field = TARGET_FIELDS[dimension]
+            if not cleaned.get(target_field) and target_field not in self.errors:
+                self.add_error(target_field, _("Choose the plan's target."))
+        if cleaned.get("period") and cleaned.get("period_day"):
+            cleaned["period_start"] = period_start_of(cleaned["period"], cleaned["period_day"])
+        return cleaned
+
+    def service_fields(self) -> dict:
+        dimension = self.cleaned_data["dimension"]
+        return {
+            "period": self.cleaned_data["period"],
+            "period_start": self.cleaned_data["period_start"],
+            "dimension": dimension,
+            "target": self.cleaned_data[TARGET_FIELDS[dimension]],
+            "target_amount": self.cleaned_data["target_amount"],
+            "target_count": self.cleaned_data.get("target_count"),
+        }
+
+
+class PlanTargetForm(forms.Form):
+    target_amount = forms.DecimalField(
+        label=_("Target amount"), min_value=0, max_digits=16, decimal_places=2
+    )
+    target_count = forms.IntegerField(label=_("Target deal count"), min_value=0, required=False)
+
+
+class PlanListFilterForm(forms.Form):
+    on = forms.DateField(
+        label=_("Plans in force on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    dimension = forms.ChoiceField(
+        label=_("Plan for"), required=False, choices=[("", _("All"))] + list(PlanDimension.choices)
+    )

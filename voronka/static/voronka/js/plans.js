@@ -1,0 +1,15 @@
+// Plan form: show only the target field that the chosen dimension needs.
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.querySelector("[data-testid=plan-form]");
+  const dimension = form && form.querySelector("select[name=dimension]");
+  if (!dimension) return;
+  const targets = { employee: "user", department: "department", product: "product", direction: "direction", customer: "company" };
+  const update = () => {
+    Object.entries(targets).forEach(([key, name]) => {
+      const field = form.querySelector(`[data-field=${name}]`);
+      if (field) field.hidden = key !== dimension.value;
+    });
+  };
+  dimension.addEventListener("change", update);
+  update();
+});
