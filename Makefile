@@ -27,8 +27,7 @@ run: install
 	$(BIN)/python manage.py generate_demo_data --if-empty --deals $(DEMO_DEALS)
 	$(BIN)/python manage.py ensure_admin
 	@echo "Voronka is at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
-	DEBUG=$${DEBUG:-0} $(BIN)/gunicorn config.wsgi:application --bind $(HOST):$(PORT) \
-		--workers 2 --threads 4 --access-logfile - --env DJANGO_SETTINGS_MODULE=$(DJANGO_SETTINGS_MODULE)
+	DEBUG=$${DEBUG:-0} HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
 
 lint: install-dev
 	$(BIN)/ruff check .
