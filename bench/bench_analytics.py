@@ -13,8 +13,7 @@ import argparse
 import time
 from datetime import timedelta
 
-from _setup import median_seconds  # noqa: I001  (sets Django up)
-
+from _setup import median_seconds
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, setup_test_environment
@@ -69,7 +68,9 @@ def main():
 
     started = time.perf_counter()
     updated = recompute_win_probabilities()
-    print(f"recompute_win_probabilities: {updated} open deals in {time.perf_counter() - started:.2f} s")
+    print(
+        f"recompute_win_probabilities: {updated} open deals in {time.perf_counter() - started:.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from tests.factories import (
     make_pipeline,
 )
 from voronka.pipeline.models import Deal, DealStatus, ExitRequirementKind, StageExitRequirement
+from voronka.pipeline.views.board import CARDS_PER_PAGE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -61,12 +62,24 @@ def board_data(db):
 
 def open_board(page, login, user, language="en"):
     page.set_default_timeout(30_000)  # the test machine is shared and often busy
-    page.context.add_cookies(
-        [{"name": "django_language", "value": language, "url": page.base_url}]
-    )
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": page.base_url}])
     login(user)
     page.goto(f"{page.base_url}/board/")
     page.wait_for_selector("[data-testid=column]")
+
+
+def drag_to_outcome(page, source, outcome: str):
+    """Drag a card onto the Won or Lost zone, which slides in only once a drag has started."""
+    box = source.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 30, y + 30, steps=5)
+    page.wait_for_function("document.body.classList.contains('board-dragging')")
+    page.wait_for_timeout(300)  # the zones slide in
+    target = page.locator(f"[data-testid=drop-{outcome}]").bounding_box()
+    page.mouse.move(target["x"] + target["width"] / 2, target["y"] + target["height"] / 2, steps=5)
+    page.mouse.up()
 
 
 def card(page, deal):
@@ -77,9 +90,7 @@ def column(page, stage):
     return page.locator(f".board-col[data-stage-id='{stage.pk}']")
 
 
-def test_manager_drags_a_deal_to_the_next_stage_and_it_stays_after_reload(
-    page, login, board_data
-):
+def test_manager_drags_a_deal_to_the_next_stage_and_it_stays_after_reload(page, login, board_data):
     seller, stages = board_data["seller"], board_data["stages"]
     deal = board_data["deals"]["Поставка станков"]
     open_board(page, login, seller)
@@ -93,11 +104,12 @@ def test_manager_drags_a_deal_to_the_next_stage_and_it_stays_after_reload(
     page.wait_for_selector("[data-testid=toast]")
     assert column(page, stages[1]).locator("[data-role=count]").inner_text() == "2"
     assert column(page, stages[0]).locator("[data-role=count]").inner_text() == "0"
+    assert "1,250,000\xa0₽" in card(page, deal).inner_text()
     deal.refresh_from_db()
     assert deal.stage_id == stages[1].pk
     page.reload()
     assert column(page, stages[1]).locator(f"[data-deal-id='{deal.pk}']").count() == 1
-    assert column(page, stages[1]).locator("[data-role=amount]").inner_text() == "1,250,000"
+    assert column(page, stages[1]).locator("[data-role=amount]").inner_text() == "1,550,000"
 
 
 def test_a_refused_move_snaps_back_with_the_reason(page, login, board_data):
@@ -125,7 +137,7 @@ def test_drop_on_lost_asks_for_the_reason(page, login, board_data):
     deal = board_data["deals"]["Поставка станков"]
     open_board(page, login, seller, language="ru")
 
-    card(page, deal).drag_to(page.locator("[data-testid=drop-lost]"))
+    drag_to_outcome(page, card(page, deal), "lost")
 
     dialog = page.locator("[data-testid=lost-dialog]")
     dialog.wait_for(state="visible")
@@ -151,7 +163,7 @@ def test_cancelling_the_lost_dialog_keeps_the_deal(page, login, board_data):
     deal = board_data["deals"]["Поставка станков"]
     open_board(page, login, seller)
 
-    card(page, deal).drag_to(page.locator("[data-testid=drop-lost]"))
+    drag_to_outcome(page, card(page, deal), "lost")
     dialog = page.locator("[data-testid=lost-dialog]")
     dialog.wait_for(state="visible")
     dialog.locator("[data-action=cancel]").click()
@@ -163,10 +175,10 @@ def test_cancelling_the_lost_dialog_keeps_the_deal(page, login, board_data):
 
 def test_drop_on_won_closes_the_deal(page, login, board_data):
     seller = board_data["seller"]
-    deal = board_data["deals"]["Пилотный проект"]
+    deal = board_data["deals"]["Лицензии на 50 мест"]
     open_board(page, login, seller)
 
-    card(page, deal).drag_to(page.locator("[data-testid=drop-won]"))
+    drag_to_outcome(page, card(page, deal), "won")
 
     page.wait_for_selector("[data-testid=toast]")
     assert card(page, deal).count() == 0
@@ -183,3 +195,23 @@ def test_head_sees_the_department_and_filters_by_owner(page, login, board_data):
 
     page.wait_for_function("document.querySelectorAll('[data-testid=deal-card]').length === 2")
     assert "owner=" in page.url
+
+
+def test_a_long_column_loads_more_cards_on_scroll(page, login, board_data):
+    seller, stages = board_data["seller"], board_data["stages"]
+    for index in range(CARDS_PER_PAGE + 3):
+        make_deal(owner=seller, pipeline=board_data["pipeline"], stage=stages[3], title=f"№{index}")
+    open_board(page, login, seller)
+    cards = column(page, stages[3]).locator("[data-testid=deal-card]")
+    assert cards.count() == CARDS_PER_PAGE
+
+    column(page, stages[3]).locator("[data-testid=load-more]").scroll_into_view_if_needed()
+
+    page.wait_for_function(
+        f"document.querySelectorAll(\".board-col[data-stage-id='{stages[3].pk}'] "
+        f'[data-testid=deal-card]").length === {CARDS_PER_PAGE + 3}'
+    )
+    assert column(page, stages[3]).locator("[data-testid=load-more]").count() == 0
+    assert column(page, stages[3]).locator("[data-role=count]").inner_text() == str(
+        CARDS_PER_PAGE + 3
+    )

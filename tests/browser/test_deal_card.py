@@ -1,9 +1,8 @@
 """The deal card in a real browser: upload, playbook, log a call, move the stage; all survive a reload."""
 
+import os
 from datetime import timedelta
 from decimal import Decimal
-
-import os
 from pathlib import Path
 
 import pytest
@@ -207,6 +206,17 @@ def test_deal_card_in_english(page, rich_deal):
     assert page.locator("h2", has_text="Timeline").count() == 1
     screenshot(page, "deal_card_en")
 
+    # Inline editing shows the validation message in place, then saves a good value.
+    page.click("[data-testid=edit-amount]")
+    page.fill("[data-testid=inline-edit-amount] input[name=amount]", "a lot")
+    page.click("[data-testid=save-amount]")
+    page.wait_for_selector("#field-amount .errorlist :text('Enter a number.')")
+    screenshot(page, "deal_card_en_inline_error")
+    page.fill("[data-testid=inline-edit-amount] input[name=amount]", "2 500 000")
+    page.click("[data-testid=save-amount]")
+    page.wait_for_selector("[data-testid=deal-amount]:has-text('2,500,000.00 RUB')")
+    assert Deal.objects.get(pk=rich_deal.pk).amount == Decimal("2500000.00")
+
 
 def test_lost_asks_for_a_reason_then_reopen_and_complete_a_task(page, rich_deal):
     deal = rich_deal
@@ -251,9 +261,7 @@ def test_send_a_templated_email_from_the_deal(page, rich_deal):
     page.click("[data-testid=email-compose]")
     page.wait_for_selector("#id_template")
     page.select_option("#id_template", str(template.pk))
-    page.wait_for_function(
-        "document.querySelector('#id_subject').value.startsWith('Предложение')"
-    )
+    page.wait_for_function("document.querySelector('#id_subject').value.startsWith('Предложение')")
     assert page.input_value("#id_subject") == "Предложение: Поставка станков ЧПУ"
     assert page.input_value("#id_body") == (
         "Здравствуйте, Игорь Волков! Сумма: 1\u00a0280\u00a0000,00 RUB. Анна Смирнова"

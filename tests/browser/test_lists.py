@@ -59,7 +59,7 @@ def sales():
     head = UserFactory(role="head", department=department, first_name="Глеб", last_name="Главный")
     anna = UserFactory(department=department, first_name="Анна", last_name="Смирнова")
     boris = UserFactory(department=department, first_name="Борис", last_name="Бережной")
-    pipeline = make_pipeline()
+    make_pipeline()
     company = CompanyFactory(name="ООО «Северный ветер»", inn="7701234567", owner=anna)
     ContactFactory(
         first_name="Игорь",

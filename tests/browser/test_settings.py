@@ -93,7 +93,9 @@ def test_an_admin_reorders_stages_by_dragging_and_it_is_saved(page):
         " === 'Переговоры'"
     )
     page.wait_for_timeout(300)
-    names = list(Stage.objects.filter(pipeline=pipeline).order_by("order").values_list("name", flat=True))
+    names = list(
+        Stage.objects.filter(pipeline=pipeline).order_by("order").values_list("name", flat=True)
+    )
     assert names == [STAGES[4], STAGES[1], STAGES[0], STAGES[2], STAGES[3]]
     screenshot(page, "settings-pipeline-en")
 
@@ -138,3 +140,42 @@ def test_settings_pages_look_right(page, language):
         assert width <= 1366, (path, width)
         screenshot(page, f"settings-{name}-{language}")
     assert re.search(r"<html lang=\"?" + language, page.content())
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_customer_answers_feedback_and_the_head_reads_it(page, language):
+    from tests.factories import CompanyFactory, make_deal
+    from voronka.feedback.models import Feedback
+
+    department = DepartmentFactory(name="Продажи")
+    head = UserFactory(role="head", department=department, first_name="Глеб", last_name="Главный")
+    seller = UserFactory(department=department, first_name="Анна", last_name="Смирнова")
+    make_pipeline()
+    company = CompanyFactory(name="ООО «Северный ветер»", owner=seller)
+    deal = make_deal(owner=seller, title="Поставка станков ЧПУ", company=company)
+    feedback = Feedback.objects.create(deal=deal)
+    page.set_default_timeout(30_000)
+    page.set_default_navigation_timeout(30_000)
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": page.base_url}]
+    )
+    page.goto(f"{page.base_url}/feedback/{feedback.token}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    screenshot(page, f"feedback-public-{language}")
+    page.click(".score-scale label:has-text('9')")
+    page.fill("textarea[name=comment]", "Всё привезли вовремя, спасибо!")
+    page.click("form button.btn-primary")
+    page.wait_for_selector("[data-testid=feedback-done]")
+    feedback.refresh_from_db()
+    assert (feedback.score, feedback.comment) == (9, "Всё привезли вовремя, спасибо!")
+
+    sign_in(page, head, language)
+    page.goto(f"{page.base_url}/feedback/")
+    assert page.inner_text("[data-testid=answered]") == "1"
+    assert "Всё привезли вовремя" in page.inner_text("[data-testid=feedback-list]")
+    tops = page.evaluate(
+        "Array.from(document.querySelectorAll('.feedback-summary > .card'))"
+        ".map(card => Math.round(card.getBoundingClientRect().top))"
+    )
+    assert len(set(tops)) == 1, tops
+    screenshot(page, f"feedback-list-{language}")

@@ -39,6 +39,19 @@ class ActivityForm(forms.Form):
         return cleaned
 
 
+class DealActivityForm(ActivityForm):
+    """The deal card's composer: optionally about one of the deal's contacts."""
+
+    contact = forms.ModelChoiceField(label=_("Contact"), queryset=None, required=False)
+
+    def __init__(self, *args, deal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = deal.contacts.all()
+        self.fields["contact"].error_messages["invalid_choice"] = _(
+            "Choose a contact of this deal."
+        )
+
+
 class TaskFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("", _("All kinds")), *ActivityKind.choices], required=False

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
@@ -31,7 +32,7 @@ from voronka.pipeline.views.deal import (
 )
 
 from . import services
-from .forms import ActivityForm, TaskFilterForm
+from .forms import ActivityForm, DealActivityForm, TaskFilterForm
 from .models import Activity, ActivityKind
 
 TABS = (
@@ -112,16 +113,15 @@ def my_tasks(request):
 def _respond_after_toggle(request, activity):
     if request.POST.get("from") == "deal" and activity.deal_id:
         return card_success(request, activity.deal_id)
-    if request.htmx:
-        return render(
-            request,
-            "activities/partials/task_row.html",
-            {"activity": activity, "can_edit": True, "now": timezone.now()},
-        )
     next_url = request.POST.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        return redirect(next_url)
-    return redirect("activities:my_tasks")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    if request.htmx:
+        # The row keeps the list's address for a later post without htmx.
+        context = {"activity": activity, "can_edit": True, "now": timezone.now()}
+        context["next_url"] = next_url or reverse("activities:my_tasks")
+        return render(request, "activities/partials/task_row.html", context)
+    return redirect(next_url or "activities:my_tasks")
 
 
 def _toggle(request, pk, service):
@@ -153,7 +153,7 @@ def deal_activity_create(request, deal_pk):
     deal = get_visible_deal(request.user, deal_pk)
     if not request.user.can_edit:
         raise PermissionDenied
-    form = ActivityForm(request.POST)
+    form = DealActivityForm(request.POST, deal=deal)
     if not form.is_valid():
         return render_deal_card(
             request, deal, status=400, error=form_error_message(form), section="activity"
@@ -167,6 +167,7 @@ def deal_activity_create(request, deal_pk):
             due_at=data["due_at"],
             owner=request.user,
             deal=deal,
+            contact=data["contact"],
         )
     except DomainError as error:
         return render_deal_card(

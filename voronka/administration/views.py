@@ -312,7 +312,7 @@ def step_create(request, pk):
 @admin_required
 def step_edit(request, pk):
     step = get_object_or_404(PlaybookStep.objects.select_related("stage__pipeline"), pk=pk)
-    form = PlaybookStepForm(request.POST or None, instance=step)
+    form = PlaybookStepForm(request.POST if request.method == "POST" else None, instance=step)
     return _form_page(
         request,
         form=form,
@@ -380,7 +380,9 @@ def lost_reasons(request):
     reasons = LostReason.objects.annotate(deal_count=Count("deals"))
     return _form_page(
         request,
-        form=LostReasonForm(request.POST or None, initial={"is_active": True}),
+        form=LostReasonForm(
+            request.POST if request.method == "POST" else None, initial={"is_active": True}
+        ),
         save=lambda data: services.lost_reason_save(**data),
         template="administration/lost_reasons.html",
         context={"section": "lost_reasons", "reasons": reasons},
@@ -394,7 +396,7 @@ def lost_reason_edit(request, pk):
     reason = get_object_or_404(LostReason, pk=pk)
     return _form_page(
         request,
-        form=LostReasonForm(request.POST or None, instance=reason),
+        form=LostReasonForm(request.POST if request.method == "POST" else None, instance=reason),
         save=lambda data: services.lost_reason_save(reason=reason, **data),
         template="administration/simple_edit.html",
         context={
@@ -414,7 +416,9 @@ def lead_sources(request):
     )
     return _form_page(
         request,
-        form=LeadSourceForm(request.POST or None, initial={"is_active": True}),
+        form=LeadSourceForm(
+            request.POST if request.method == "POST" else None, initial={"is_active": True}
+        ),
         save=lambda data: services.lead_source_save(**data),
         template="administration/lead_sources.html",
         context={"section": "lead_sources", "sources": sources},
@@ -426,7 +430,7 @@ def lead_sources(request):
 @admin_required
 def lead_source_detail(request, pk):
     source = get_object_or_404(LeadSource, pk=pk)
-    form = LeadSourceForm(request.POST or None, instance=source)
+    form = LeadSourceForm(request.POST if request.method == "POST" else None, instance=source)
     cost_form = LeadSourceCostForm()
     if request.method == "POST" and request.POST.get("form") == "cost":
         form = LeadSourceForm(instance=source)
@@ -526,7 +530,7 @@ def product_edit(request, pk):
     product = get_object_or_404(Product, pk=pk)
     return _form_page(
         request,
-        form=ProductForm(request.POST or None, instance=product),
+        form=ProductForm(request.POST if request.method == "POST" else None, instance=product),
         save=lambda data: catalog_services.product_save(product=product, **data),
         template="administration/simple_edit.html",
         context={
@@ -544,7 +548,7 @@ def direction_edit(request, pk):
     direction = get_object_or_404(Direction, pk=pk)
     return _form_page(
         request,
-        form=DirectionForm(request.POST or None, instance=direction),
+        form=DirectionForm(request.POST if request.method == "POST" else None, instance=direction),
         save=lambda data: catalog_services.direction_save(direction=direction, **data),
         template="administration/simple_edit.html",
         context={
@@ -577,7 +581,9 @@ def _users_page(request, *, form, status=200):
 def users(request):
     return _form_page(
         request,
-        form=UserCreateForm(request.POST or None, initial={"capacity": 60}),
+        form=UserCreateForm(
+            request.POST if request.method == "POST" else None, initial={"capacity": 60}
+        ),
         save=lambda data: services.user_create(**data),
         template="administration/users.html",
         context=_users_context(),
@@ -591,7 +597,7 @@ def user_edit(request, pk):
     person = get_object_or_404(User, pk=pk)
     return _form_page(
         request,
-        form=UserEditForm(request.POST or None, instance=person),
+        form=UserEditForm(request.POST if request.method == "POST" else None, instance=person),
         save=lambda data: services.user_update(user=person, acting_user=request.user, **data),
         template="administration/user_edit.html",
         context={"section": "users", "person": person},
@@ -623,7 +629,7 @@ def user_set_active(request, pk):
 def departments(request):
     return _form_page(
         request,
-        form=DepartmentForm(request.POST or None),
+        form=DepartmentForm(request.POST if request.method == "POST" else None),
         save=lambda data: services.department_save(**data),
         template="administration/departments.html",
         context={
@@ -642,7 +648,9 @@ def department_edit(request, pk):
     department = get_object_or_404(Department, pk=pk)
     return _form_page(
         request,
-        form=DepartmentForm(request.POST or None, instance=department),
+        form=DepartmentForm(
+            request.POST if request.method == "POST" else None, instance=department
+        ),
         save=lambda data: services.department_save(department=department, **data),
         template="administration/simple_edit.html",
         context={
@@ -661,7 +669,11 @@ def department_edit(request, pk):
 @admin_required
 def organisation(request):
     current = Organisation.current()
-    form = OrganisationForm(request.POST or None, request.FILES or None, instance=current)
+    form = OrganisationForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        instance=current,
+    )
 
     def save(data):
         services.organisation_update(**data)

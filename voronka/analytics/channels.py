@@ -8,7 +8,7 @@ PostgreSQL), and cost per won deal = the source's ``LeadSourceCost`` entered for
 the period touches / won deals (unknown when no cost is entered or nothing was won). Costs are
 the channel's whole spend, not split by manager or department. Deals without a source form
 their own row. Also split by customer type and by maturity (new vs returning customer) and a
-monthly conversion trend per source.
+monthly conversion trend per source; all of them come from one grouped scan.
 """
 
 from __future__ import annotations
@@ -95,6 +95,10 @@ def _days(value) -> float:
     return value.days if hasattr(value, "days") else float(value)
 
 
+def _as_date(value) -> date:
+    return value.date() if hasattr(value, "date") else value
+
+
 def _month_start(day: date) -> date:
     return day.replace(day=1)
 
@@ -109,8 +113,11 @@ def channels(analytics_filter: AnalyticsFilter, user) -> ChannelsResult:
             rows[source_id] = ChannelRow(source_id, names.get(source_id, ""))
         return rows[source_id]
 
+    # One grouped scan gives every split: (source, customer type, maturity, month).
+    months: set[date] = set()
     for r in (
-        deals.values("lead_source_id")
+        deals.annotate(month=TruncMonth("first_contact_at"))
+        .values("lead_source_id", "company__customer_type", "is_returning_customer", "month")
         .annotate(
             deals=Count("pk"),
             won=Count("pk", filter=WON),
@@ -121,13 +128,20 @@ def channels(analytics_filter: AnalyticsFilter, user) -> ChannelsResult:
         .order_by()
     ):
         channel = row(r["lead_source_id"])
-        channel.deals, channel.won, channel.lost, channel.open = (
-            r["deals"],
-            r["won"],
-            r["lost"],
-            r["open"],
-        )
-        channel.revenue = r["revenue"] or Decimal(0)
+        channel.deals += r["deals"]
+        channel.won += r["won"]
+        channel.lost += r["lost"]
+        channel.open += r["open"]
+        channel.revenue += r["revenue"] or Decimal(0)
+        for splits, key in (
+            (channel.by_type, r["company__customer_type"] or ""),
+            (channel.by_maturity, r["is_returning_customer"]),
+            (channel.trend, _as_date(r["month"])),
+        ):
+            split = splits.setdefault(key, Split())
+            split.deals += r["deals"]
+            split.won += r["won"]
+        months.add(_as_date(r["month"]))
 
     cycle = ExpressionWrapper(
         TruncDate("closed_at") - TruncDate("first_contact_at"), output_field=DurationField()
@@ -157,34 +171,6 @@ def channels(analytics_filter: AnalyticsFilter, user) -> ChannelsResult:
         .order_by()
     ):
         rows[r["source_id"]].cost = r["total"]
-
-    for r in (
-        deals.values("lead_source_id", "company__customer_type")
-        .annotate(deals=Count("pk"), won=Count("pk", filter=WON))
-        .order_by()
-    ):
-        kind = r["company__customer_type"] or ""
-        row(r["lead_source_id"]).by_type[kind] = Split(r["deals"], r["won"])
-
-    for r in (
-        deals.values("lead_source_id", "is_returning_customer")
-        .annotate(deals=Count("pk"), won=Count("pk", filter=WON))
-        .order_by()
-    ):
-        row(r["lead_source_id"]).by_maturity[r["is_returning_customer"]] = Split(
-            r["deals"], r["won"]
-        )
-
-    months: set[date] = set()
-    for r in (
-        deals.annotate(month=TruncMonth("first_contact_at"))
-        .values("lead_source_id", "month")
-        .annotate(deals=Count("pk"), won=Count("pk", filter=WON))
-        .order_by()
-    ):
-        month = r["month"].date() if hasattr(r["month"], "date") else r["month"]
-        months.add(month)
-        row(r["lead_source_id"]).trend[month] = Split(r["deals"], r["won"])
 
     ordered = sorted(rows.values(), key=lambda c: (c.source_id is None, -c.deals, c.name))
     types = list(CustomerType.choices)

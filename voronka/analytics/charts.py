@@ -15,10 +15,13 @@ FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, DejaVu Sans, sans
 def _layout(**extra) -> dict:
     layout = {
         "font": FONT,
-        "margin": {"l": 60, "r": 20, "t": 30, "b": 50},
+        "margin": {"l": 60, "r": 20, "t": 40, "b": 90},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
-        "legend": {"orientation": "h", "y": -0.15},
+        # Above the plot: long stage names under the x axis never run into it.
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        "xaxis": {"automargin": True},
+        "yaxis": {"automargin": True},
         "height": 380,
     }
     layout.update(extra)
@@ -73,12 +76,12 @@ def bar_chart(
         if error_high is not None and index == 0:
             trace["error_y"] = {"type": "data", "array": _plain(error_high), "visible": True}
         data.append(trace)
-    axis = {"title": {"text": y_title}, "rangemode": "tozero"}
+    axis = {"title": {"text": y_title}, "rangemode": "tozero", "automargin": True}
     if percent:
         axis["tickformat"] = ".0%"
     layout = _layout(barmode="group")
     if horizontal:
-        layout |= {"xaxis": axis, "yaxis": {"autorange": "reversed"}}
+        layout |= {"xaxis": axis, "yaxis": {"autorange": "reversed", "automargin": True}}
         layout["margin"] = {"l": 180, "r": 20, "t": 20, "b": 40}
     else:
         layout["yaxis"] = axis
@@ -93,7 +96,9 @@ def heatmap_chart(
     *,
     colorbar_title: str = "",
     percent: bool = True,
+    full_range: bool = True,
 ) -> dict:
+    """A heatmap; ``full_range`` pins the colours to 0..1, otherwise they span the data."""
     data = [
         {
             "type": "heatmap",
@@ -102,14 +107,16 @@ def heatmap_chart(
             "z": [_plain(row) for row in values],
             "text": text,
             "texttemplate": "%{text}",
+            "textfont": {"size": 12},
             "hovertemplate": "%{y} · %{x}: %{text}<extra></extra>",
-            "colorscale": "Blues",
-            "zmin": 0,
-            "zmax": 1 if percent else None,
+            # Light for low values, strong blue for high ones; text stays readable on both.
+            "colorscale": [[0, "#eef3fd"], [0.5, "#86a8f0"], [1, "#1d4ed8"]],
+            "zmin": 0 if full_range else None,
+            "zmax": 1 if percent and full_range else None,
             "colorbar": {"title": {"text": colorbar_title}, "tickformat": ".0%" if percent else ""},
         }
     ]
     layout = _layout(margin={"l": 160, "r": 20, "t": 20, "b": 90})
     layout["height"] = max(300, 60 + 34 * len(y_labels))
-    layout["yaxis"] = {"autorange": "reversed"}
+    layout["yaxis"] = {"autorange": "reversed", "automargin": True}
     return {"data": data, "layout": layout}

@@ -209,7 +209,7 @@ def reassignment_advice(
     """For each stalled visible deal: the top managers by load-adjusted shrunken rate at its stage.
 
     Candidates are the active managers and heads the user may see (``visible_users``), other than
-    the current owner, with open deals below capacity. Their effectiveness is computed over every
+    the current owner, with open deals below capacity and a higher expected rate than the owner's. Their effectiveness is computed over every
     closed stay in the pipeline (all history, not only the cohort: advice needs the most data).
     """
     now = now or timezone.now()
@@ -258,6 +258,9 @@ def reassignment_advice(
                     expected_rate=expected,
                 )
             )
+        if current_rate is not None:
+            # Only someone expected to do better than the owner (load included) is worth a move.
+            scored = [c for c in scored if c.expected_rate > current_rate]
         scored.sort(key=lambda c: (-c.expected_rate, c.open_deals, c.manager.pk))
         result.append(
             StalledDeal(

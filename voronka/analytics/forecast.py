@@ -9,7 +9,8 @@
   (quantity × price) and weighted revenue.
 * Repeat purchases: customers (companies) whose first won deal closed in the period; the share
   of them that won a second deal (at any time until now) and the days between the first and the
-  second win (median, p75), found with window functions (ROW_NUMBER/LAG over the company's wins).
+  second win in whole days (median, p75): first wins by an anti-join (no earlier win of the
+  company), the next win by a correlated subquery, all grouped in one query.
 
 Every figure is a handful of grouped queries whatever the number of deals.
 """
@@ -20,13 +21,24 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, F, FloatField, Sum, Value, Window
-from django.db.models.functions import Cast, Coalesce, Lag, RowNumber, TruncMonth
-from django.utils import timezone
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
 
-from voronka.pipeline.models import Deal, DealLineItem, DealStatus
+from voronka.pipeline.models import DealLineItem, DealStatus
 
-from .channels import weighted_median
+from .channels import _days, weighted_median
 from .filters import AnalyticsFilter
 
 EARLIEST = date(1900, 1, 1)
@@ -181,34 +193,45 @@ class RepeatResult:
 
 
 def repeat_purchases(analytics_filter: AnalyticsFilter, user) -> RepeatResult:
-    won = any_time(analytics_filter).deals(user).filter(status=DealStatus.WON, company__isnull=False)
-    order = [F("closed_at").asc(), F("pk").asc()]
-    ranked = Deal.objects.filter(pk__in=won.values("pk")).annotate(
-        purchase=Window(RowNumber(), partition_by=[F("company_id")], order_by=order),
-        previous_at=Window(Lag("closed_at"), partition_by=[F("company_id")], order_by=order),
+    won = (
+        any_time(analytics_filter).deals(user).filter(status=DealStatus.WON, company__isnull=False)
     )
     start, end = analytics_filter.start, analytics_filter.end
-    # A plain-field condition next to a window one would be applied before numbering the
-    # wins, so the period is applied outside, over the first wins' primary keys.
-    firsts = Deal.objects.filter(
-        pk__in=ranked.filter(purchase=1).values("pk"), closed_at__gte=start, closed_at__lt=end
+    # A first purchase: no earlier win of the same company (ties broken by id) — an anti-join.
+    earlier = won.filter(company_id=OuterRef("company_id")).filter(
+        Q(closed_at__lt=OuterRef("closed_at"))
+        | Q(closed_at=OuterRef("closed_at"), pk__lt=OuterRef("pk"))
     )
-    seconds = ranked.filter(purchase=2, previous_at__gte=start, previous_at__lt=end)
+    firsts = won.filter(closed_at__gte=start, closed_at__lt=end).exclude(Exists(earlier))
+    # The customer's next win after the first one (a correlated subquery on the company).
+    second_at = Subquery(
+        won.filter(company_id=OuterRef("company_id"))
+        .filter(
+            Q(closed_at__gt=OuterRef("closed_at"))
+            | Q(closed_at=OuterRef("closed_at"), pk__gt=OuterRef("pk"))
+        )
+        .order_by("closed_at", "pk")
+        .values("closed_at")[:1]
+    )
+    gap = ExpressionWrapper(
+        TruncDate("second_at") - TruncDate("closed_at"), output_field=DurationField()
+    )
     by_month: dict[date, list[int]] = {}
+    gap_days: dict[int, int] = {}
+    # One grouped query: (month of the first win, whole days to the second win or NULL).
     for r in (
-        firsts.annotate(month=TruncMonth("closed_at"))
-        .values("month")
+        firsts.annotate(second_at=second_at)
+        .annotate(month=TruncMonth("closed_at"), gap=gap)
+        .values("month", "gap")
         .annotate(n=Count("pk"))
         .order_by()
     ):
-        by_month.setdefault(_as_date(r["month"]), [0, 0])[0] = r["n"]
-    gap_days: dict[int, int] = {}
-    # One row per repeat customer of the cohort (never per deal).
-    for second_at, first_at in seconds.values_list("closed_at", "previous_at").order_by():
-        month = timezone.localtime(first_at).date().replace(day=1)
-        by_month.setdefault(month, [0, 0])[1] += 1
-        days = (second_at - first_at).days
-        gap_days[days] = gap_days.get(days, 0) + 1
+        counts = by_month.setdefault(_as_date(r["month"]), [0, 0])
+        counts[0] += r["n"]
+        if r["gap"] is not None:
+            counts[1] += r["n"]
+            days = int(_days(r["gap"]))
+            gap_days[days] = gap_days.get(days, 0) + r["n"]
     return RepeatResult(
         customers=sum(v[0] for v in by_month.values()),
         repeat_customers=sum(v[1] for v in by_month.values()),

@@ -12,7 +12,7 @@
   deals in a settled cohort gives one point (load, that week's conversion of the manager's
   new deals). Ownership is the deal's current owner.
 
-Four grouped queries whatever the number of deals; Python only walks weekly rows.
+Three grouped queries whatever the number of deals; Python only walks weekly rows.
 """
 
 from __future__ import annotations
@@ -116,7 +116,9 @@ def fit_slope(xs: list[float], ys: list[float]) -> Slope | None:
     result = stats.linregress(xs, ys)
     if math.isnan(result.slope):
         return None
-    margin = stats.t.ppf((1 + CONFIDENCE) / 2, len(xs) - 2) * result.stderr
+    # Identical ys: r and the standard error come back as NaN, but the residuals are all zero.
+    stderr = 0.0 if math.isnan(result.stderr) else result.stderr
+    margin = stats.t.ppf((1 + CONFIDENCE) / 2, len(xs) - 2) * stderr
     return Slope(
         slope=float(result.slope),
         intercept=float(result.intercept),
@@ -132,25 +134,41 @@ def _as_date(value) -> date:
     return value.date() if hasattr(value, "date") else value
 
 
-def inflow_weeks(analytics_filter: AnalyticsFilter, user) -> list[InflowWeek]:
+def _cohort_rows(analytics_filter: AnalyticsFilter, user) -> list[dict]:
+    """New deals per (owner, week of first contact) with their outcomes: one grouped scan."""
     rows = (
         analytics_filter.deals(user)
         .annotate(week=TruncWeek("first_contact_at"))
-        .values("week")
+        .values("owner_id", "week")
         .annotate(
-            inbound=Count("pk"),
+            n=Count("pk"),
             won=Count("pk", filter=Q(status=DealStatus.WON)),
             lost=Count("pk", filter=Q(status=DealStatus.LOST)),
             open=Count("pk", filter=Q(status=DealStatus.OPEN)),
         )
-        .order_by("week")
+        .order_by()
     )
-    return [
-        InflowWeek(_as_date(r["week"]), r["inbound"], r["won"], r["lost"], r["open"]) for r in rows
-    ]
+    return [row | {"week": _as_date(row["week"])} for row in rows]
 
 
-def _manager_weeks(analytics_filter: AnalyticsFilter, user) -> dict[int, list[ManagerWeek]]:
+def _weeks_from_rows(rows: list[dict]) -> list[InflowWeek]:
+    weeks: dict[date, InflowWeek] = {}
+    for row in rows:
+        week = weeks.setdefault(row["week"], InflowWeek(row["week"], 0, 0, 0, 0))
+        week.inbound += row["n"]
+        week.won += row["won"]
+        week.lost += row["lost"]
+        week.open += row["open"]
+    return [weeks[key] for key in sorted(weeks)]
+
+
+def inflow_weeks(analytics_filter: AnalyticsFilter, user) -> list[InflowWeek]:
+    return _weeks_from_rows(_cohort_rows(analytics_filter, user))
+
+
+def _manager_weeks(
+    analytics_filter: AnalyticsFilter, user, cohort_rows: list[dict]
+) -> dict[int, list[ManagerWeek]]:
     """Per manager and week of the period: open load and the week's new deals and wins."""
     start, end = analytics_filter.start, analytics_filter.end
     # Same dimensions, any first-contact date: deals started before the period are load too.
@@ -162,19 +180,9 @@ def _manager_weeks(analytics_filter: AnalyticsFilter, user) -> dict[int, list[Ma
         .annotate(n=Count("pk"))
         .order_by()
     )
-    started: dict[tuple[int, date], tuple[int, int, int]] = {}
-    for row in (
-        analytics_filter.deals(user)
-        .annotate(week=TruncWeek("first_contact_at"))
-        .values("owner_id", "week")
-        .annotate(
-            n=Count("pk"),
-            won=Count("pk", filter=Q(status=DealStatus.WON)),
-            open=Count("pk", filter=Q(status=DealStatus.OPEN)),
-        )
-        .order_by()
-    ):
-        started[(row["owner_id"], _as_date(row["week"]))] = (row["n"], row["won"], row["open"])
+    started = {
+        (row["owner_id"], row["week"]): (row["n"], row["won"], row["open"]) for row in cohort_rows
+    }
     closed: dict[tuple[int, date], int] = {}
     for row in (
         any_time.filter(closed_at__gte=start, closed_at__lt=end)
@@ -217,11 +225,12 @@ def _manager_weeks(analytics_filter: AnalyticsFilter, user) -> dict[int, list[Ma
 def inflow_vs_conversion(analytics_filter: AnalyticsFilter, user) -> InflowResult:
     from voronka.accounts.models import User
 
-    weeks = inflow_weeks(analytics_filter, user)
+    cohort_rows = _cohort_rows(analytics_filter, user)
+    weeks = _weeks_from_rows(cohort_rows)
     settled = [week for week in weeks if week.settled]
     slope = fit_slope([w.inbound for w in settled], [w.conversion for w in settled])
 
-    per_owner = _manager_weeks(analytics_filter, user)
+    per_owner = _manager_weeks(analytics_filter, user, cohort_rows)
     names = {u.pk: str(u) for u in User.objects.filter(pk__in=list(per_owner))}
     managers = []
     points_x, points_y = [], []

@@ -371,9 +371,7 @@ def repeat_report(analytics_filter: AnalyticsFilter, user):
         [month, customers, repeat, _rate(repeat / customers if customers else None)]
         for month, (customers, repeat) in result.by_month.items()
     ]
-    rows.append(
-        [_("Total"), result.customers, result.repeat_customers, _rate(result.repeat_rate)]
-    )
+    rows.append([_("Total"), result.customers, result.repeat_customers, _rate(result.repeat_rate)])
     return headers, rows
 
 

@@ -41,9 +41,9 @@ def on_deal_closed(event: str, payload: dict) -> None:
         return
     key = f"analytics:win-probability-recompute:{pipeline_id}"
     if cache.add(key, 1, timeout=int(RECOMPUTE_DELAY.total_seconds())):
-        recompute_win_probabilities_task.using(
-            run_after=timezone.now() + RECOMPUTE_DELAY
-        ).enqueue(pipeline_id)
+        recompute_win_probabilities_task.using(run_after=timezone.now() + RECOMPUTE_DELAY).enqueue(
+            pipeline_id
+        )
 
 
 def subscribe_to_deal_events() -> None:

@@ -41,6 +41,7 @@ class Chart:
     figure: dict
     title: str = ""
     note: str = ""
+    wide: bool = False  # spans the whole row (heatmaps with many columns)
 
     @property
     def data_id(self) -> str:
@@ -56,6 +57,7 @@ class Table:
     numeric_from: int = 1
     testid: str = "analytics-table"
     extra: dict = field(default_factory=dict)
+    anchor: str = ""  # an id for links to the table
 
 
 def analytics_page(request, *, report: str, template: str, tab: str, title: str, build):
@@ -124,8 +126,8 @@ def _build_funnel(analytics_filter, user) -> dict:
         conversion_labels,
         [
             (_("Observed conversion"), [s.conversion for s in result.stages]),
-            (_("Expected (manual)"), [s.expected_conversion for s in result.stages]),
             (_("Previous period"), [s.previous_conversion for s in result.stages]),
+            (_("Expected (manual)"), [s.expected_conversion for s in result.stages]),
         ],
         percent=True,
         y_title=_("Conversion to the next step"),
@@ -231,9 +233,7 @@ def _build_transitions(analytics_filter, user) -> dict:
     z = [[row.probabilities[target] for target in matrix.targets] for row in matrix.stages]
     text = [
         [
-            ""
-            if row.probabilities[t] is None
-            else f"{row.probabilities[t] * 100:.0f}% ({row.counts[t]})"
+            "" if not row.counts[t] else f"{row.probabilities[t] * 100:.0f}% ({row.counts[t]})"
             for t in matrix.targets
         ]
         for row in matrix.stages
@@ -274,7 +274,7 @@ def _build_transitions(analytics_filter, user) -> dict:
     ]
     return {
         "charts": [
-            Chart("transition-chart", heatmap, _("Where deals go from each stage")),
+            Chart("transition-chart", heatmap, _("Where deals go from each stage"), wide=True),
             Chart("win-chart", win, _("Probability of winning from each stage")),
         ],
         "tables": [
@@ -434,8 +434,8 @@ def velocity_page(request):
 # --- Win probability -----------------------------------------------------------------------
 
 
-def _build_win_probability(analytics_filter, user) -> dict:
-    overview = win_probability_overview(analytics_filter, user)
+def _build_win_probability(analytics_filter, user, *, with_model=False) -> dict:
+    overview = win_probability_overview(analytics_filter, user, with_model=with_model)
     names = [stage.name for stage in overview.stages]
     amounts = charts.bar_chart(
         names,
@@ -486,7 +486,7 @@ def _build_win_probability(analytics_filter, user) -> dict:
             testid="win-stages-table",
         )
     ]
-    model = overview.model
+    model, model_table = overview.model, None
     if model is not None:
         model_rows = []
         for (stage_id, band, trend), cell in sorted(
@@ -502,26 +502,25 @@ def _build_win_probability(analytics_filter, user) -> dict:
                     _percent(cell.probability, 1),
                 ]
             )
-        tables.append(
-            Table(
-                headers=[
-                    _("Stage"),
-                    _("Days since first contact"),
-                    _("Budget"),
-                    _("Won / closed deals"),
-                    _("Raw rate"),
-                    _("Estimate (smoothed)"),
-                ],
-                rows=model_rows,
-                title=_("Model: closed deals of the pipeline by stage, age and budget"),
-                note=_(
-                    "Pipeline win rate %(rate)s over %(deals)s closed deals. Each cell is shrunk "
-                    "towards its stage's rate, each stage towards the pipeline's (empirical Bayes)."
-                )
-                % {"rate": _percent(model.pipeline_rate, 1), "deals": model.pipeline_deals},
-                numeric_from=3,
-                testid="win-model-table",
+        model_table = Table(
+            headers=[
+                _("Stage"),
+                _("Days since first contact"),
+                _("Budget"),
+                _("Won / closed deals"),
+                _("Raw rate"),
+                _("Estimate (smoothed)"),
+            ],
+            rows=model_rows,
+            title=_("Model: closed deals of the pipeline by stage, age and budget"),
+            note=_(
+                "Pipeline win rate %(rate)s over %(deals)s closed deals. Each cell is shrunk "
+                "towards its stage's rate, each stage towards the pipeline's (empirical Bayes)."
             )
+            % {"rate": _percent(model.pipeline_rate, 1), "deals": model.pipeline_deals},
+            numeric_from=3,
+            testid="win-model-table",
+            anchor="model",
         )
     kpis = [
         (_("Open deals"), _number(overview.open_deals), ""),
@@ -536,6 +535,8 @@ def _build_win_probability(analytics_filter, user) -> dict:
             Chart("win-probability-chart", probabilities, _("Estimated and manual probability")),
         ],
         "tables": tables,
+        "model_table": model_table,
+        "model_available": user.sees_everything or user.can_manage_team,
     }
 
 
@@ -559,7 +560,9 @@ def win_probability_page(request):
         template="analytics/win_probability.html",
         tab="win_probability",
         title=_("Win probability"),
-        build=_build_win_probability,
+        build=lambda analytics_filter, user: _build_win_probability(
+            analytics_filter, user, with_model=request.GET.get("model") == "1"
+        ),
     )
 
 
@@ -605,9 +608,15 @@ def _build_managers(analytics_filter, user) -> dict:
             Chart(
                 "managers-chart",
                 charts.heatmap_chart(
-                    stage_names, manager_names, z, text, colorbar_title=_("Success")
+                    stage_names,
+                    manager_names,
+                    z,
+                    text,
+                    colorbar_title=_("Success"),
+                    full_range=False,
                 ),
                 _("Success rate per manager and stage (shrunken)"),
+                wide=True,
             )
         ],
         "tables": [

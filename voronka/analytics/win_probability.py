@@ -7,8 +7,9 @@ A deal's *cell* is (stage, age band, amount trend):
 
 History: every stay of a **closed** deal in a stage (``StageVisit``) says the deal was "in"
 each age band its stay overlapped, with the trend of the amount it entered the stage with (the
-``StageChange`` row that opened the stay). A cell's raw rate is the share of those distinct
-deals that were won.
+``StageChange`` row that opened the stay). A cell's raw rate is the share of those stays whose
+deal was won (a deal that came back to a stage counts once per stay, as in the transition
+matrix; counting stays keeps the query free of DISTINCT sorts).
 
 Smoothing is hierarchical empirical Bayes (cell → stage → pipeline): the pipeline rate p₀ is
 the share of closed deals won; each stage's rate is shrunk towards p₀ with a Beta prior fitted
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import (
     Avg,
@@ -34,7 +36,6 @@ from django.db.models import (
     Count,
     F,
     FloatField,
-    IntegerField,
     Q,
     Sum,
     Value,
@@ -47,7 +48,6 @@ from django.utils.translation import gettext as _
 from voronka.pipeline.models import Deal, DealStatus, Pipeline, StageChangeKind, StageVisit
 
 from .effectiveness import BetaPrior, fit_beta_prior
-from .velocity import whole_days
 
 # (low, high) whole days since first contact, both inclusive; None = no upper bound.
 AGE_BANDS: list[tuple[int, int | None]] = [(0, 14), (15, 30), (31, 60), (61, 120), (121, None)]
@@ -120,8 +120,6 @@ def _closed_stays(pipeline: Pipeline):
         deal__stage_changes__changed_at=F("entered_at"),
         deal__stage_changes__kind__in=ENTRY_KINDS,
     ).annotate(
-        age_from=whole_days(F("deal__first_contact_at"), F("entered_at")),
-        age_to=whole_days(F("deal__first_contact_at"), F("left_at")),
         trend=Case(
             When(deal__stage_changes__amount__lt=F("deal__initial_amount"), then=Value("down")),
             When(deal__stage_changes__amount__gt=F("deal__initial_amount"), then=Value("up")),
@@ -129,16 +127,6 @@ def _closed_stays(pipeline: Pipeline):
             output_field=CharField(),
         ),
     )
-
-
-def _band_case(field_name: str) -> Case:
-    """The age band index of a whole-days expression (negative ages go to the first band)."""
-    whens = [
-        When(**{f"{field_name}__lte": high}, then=Value(index))
-        for index, (_low, high) in enumerate(AGE_BANDS)
-        if high is not None
-    ]
-    return Case(*whens, default=Value(len(AGE_BANDS) - 1), output_field=IntegerField())
 
 
 def fit_win_model(pipeline: Pipeline) -> WinModel:
@@ -156,9 +144,7 @@ def fit_win_model(pipeline: Pipeline) -> WinModel:
             deal__status__in=[DealStatus.WON, DealStatus.LOST],
         )
         .values("stage_id")
-        .annotate(
-            n=Count("deal_id", distinct=True), won=Count("deal_id", distinct=True, filter=won)
-        )
+        .annotate(n=Count("id"), won=Count("id", filter=won))
         .order_by()
     )
     stage_counts = {row["stage_id"]: (row["won"], row["n"]) for row in stage_rows}
@@ -168,18 +154,22 @@ def fit_win_model(pipeline: Pipeline) -> WinModel:
         for stage_id, (w, n) in stage_counts.items()
     }
 
-    # A closed deal was "in" an age band at a stage when one of its stays there overlapped the
-    # band. One GROUP BY (stage, trend) counts distinct deals (and won ones) per band.
+    # A closed stay counts in every age band it overlapped. One GROUP BY (stage, trend) counts
+    # stays (and those of deals later won) per band with conditional aggregates.
     aggregates = {}
     for band, (low, high) in enumerate(AGE_BANDS):
         overlaps = Q()
+        # Whole days since first contact ≥ low ⇔ left_at ≥ first contact + low days; ≤ high ⇔
+        # entered_at < first contact + (high + 1) days. Plain timestamp comparisons are cheap.
         if band > 0:  # the first band also takes negative ages (first contact typed ahead)
-            overlaps &= Q(age_to__gte=low)
+            overlaps &= Q(left_at__gte=F("deal__first_contact_at") + timedelta(days=low))
         if high is not None:
-            overlaps &= Q(age_from__lte=high)
-        aggregates[f"n{band}"] = Count("deal_id", distinct=True, filter=overlaps)
-        aggregates[f"w{band}"] = Count("deal_id", distinct=True, filter=overlaps & won)
-    cell_rows = _closed_stays(pipeline).values("stage_id", "trend").annotate(**aggregates).order_by()
+            overlaps &= Q(entered_at__lt=F("deal__first_contact_at") + timedelta(days=high + 1))
+        aggregates[f"n{band}"] = Count("id", filter=overlaps)
+        aggregates[f"w{band}"] = Count("id", filter=overlaps & won)
+    cell_rows = (
+        _closed_stays(pipeline).values("stage_id", "trend").annotate(**aggregates).order_by()
+    )
     raw: dict[int, dict[tuple[int, str], tuple[int, int]]] = {}
     for row in cell_rows:
         stage_cells = raw.setdefault(row["stage_id"], {})
@@ -256,6 +246,9 @@ def recompute_pipeline(pipeline: Pipeline, now: datetime | None = None) -> int:
     """Refresh the cached probability of every open deal of the pipeline; returns rows updated."""
     now = now or timezone.now()
     model = fit_win_model(pipeline)
+    transaction.on_commit(
+        lambda: cache.set(model_cache_key(pipeline.pk), model, MODEL_CACHE_SECONDS)
+    )
     if not model.pipeline_deals:
         # No closed deal yet: no history to learn from; the board uses the manual probabilities.
         Deal.objects.filter(pipeline=pipeline).exclude(win_probability__isnull=True).update(
@@ -306,7 +299,7 @@ def recompute_win_probabilities(
 
 # --- The page: open deals of the filter with their cached probability ------------------------
 
-OPEN_DEALS_SHOWN = 50
+OPEN_DEALS_SHOWN = 20
 
 
 @dataclass
@@ -338,11 +331,30 @@ def _probability_expression():
     )
 
 
-def win_probability_overview(analytics_filter, user) -> WinProbabilityOverview:
+MODEL_CACHE_SECONDS = 15 * 60
+
+
+def model_cache_key(pipeline_id: int) -> str:
+    return f"analytics:win-model:{pipeline_id}"
+
+
+def cached_win_model(pipeline: Pipeline) -> WinModel:
+    """The fitted model from the cache (filled by every recomputation), fitted on a miss."""
+    model = cache.get(model_cache_key(pipeline.pk))
+    if model is None:
+        model = fit_win_model(pipeline)
+        cache.set(model_cache_key(pipeline.pk), model, MODEL_CACHE_SECONDS)
+    return model
+
+
+def win_probability_overview(
+    analytics_filter, user, *, with_model: bool = False
+) -> WinProbabilityOverview:
     """Open deals of the filter per stage (one GROUP BY) and the top deals by weighted amount.
 
-    Uses the cached ``Deal.win_probability``; the model's cells (fitted on the whole pipeline's
-    history, three GROUP BY queries) are only returned to users who see every deal or a team.
+    Uses the cached ``Deal.win_probability``. The model's cells are fitted over the whole
+    pipeline's history (seconds on 100 000 deals), so they are returned only when asked for
+    and only to users who see every deal or a team.
     """
     open_deals = analytics_filter.deals(user).filter(status=DealStatus.OPEN)
     weighted = Cast(F("amount"), FloatField()) * _probability_expression()
@@ -379,8 +391,8 @@ def win_probability_overview(analytics_filter, user) -> WinProbabilityOverview:
         .order_by(F("weighted").desc(nulls_last=True), "pk")[:OPEN_DEALS_SHOWN]
     )
     model = None
-    if user.sees_everything or user.can_manage_team:
-        model = fit_win_model(analytics_filter.pipeline)
+    if with_model and (user.sees_everything or user.can_manage_team):
+        model = cached_win_model(analytics_filter.pipeline)
     return WinProbabilityOverview(
         stages=stages,
         open_deals=sum(stage.open_deals for stage in stages),

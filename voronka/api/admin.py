@@ -1,8 +1,11 @@
 """Admin pages for support work. Tokens are issued by their owners only (the raw token is never
 stored), so the admin can list and revoke them; webhook deliveries are a read-only log."""
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+
+from voronka.core.errors import DomainError
 
 from . import services
 from .models import ApiToken, WebhookDelivery, WebhookEndpoint
@@ -30,8 +33,27 @@ class ApiTokenAdmin(admin.ModelAdmin):
             services.api_token_revoke(token=token, user=token.user)
 
 
+class WebhookEndpointAdminForm(forms.ModelForm):
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "secret", "events", "description", "is_active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            services.webhook_endpoint_validate(
+                url=cleaned.get("url") or "",
+                secret=cleaned.get("secret") or "",
+                event_names=list(cleaned.get("events") or []),
+            )
+        except DomainError as error:
+            raise forms.ValidationError({error.field: str(error.message)}) from error
+        return cleaned
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = WebhookEndpointAdminForm
     list_display = ["url", "events", "is_active", "created_by", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["url", "description"]
@@ -39,6 +61,8 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # The same rules as the settings page (admin only, known events, long secret).
+        if not change:
+            obj.created_by = request.user
         services.webhook_endpoint_save(
             url=obj.url,
             secret=obj.secret,

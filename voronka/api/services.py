@@ -1,5 +1,5 @@
 """Writes owned by the API app: personal tokens, webhook endpoints, and the CRM records
-(companies, contacts, plans) that have no service module of their own yet.
+(companies, contacts) that have no service module of their own yet.
 
 Every function is keyword-only and raises `DomainError` subclasses for rule violations.
 """
@@ -16,7 +16,6 @@ from voronka.accounts.models import User
 from voronka.core import events
 from voronka.core.errors import DomainError, NotPermitted
 from voronka.crm.models import Company, Contact
-from voronka.plans.models import Plan, PlanDimension
 
 from .models import ApiToken, WebhookEndpoint
 
@@ -81,6 +80,17 @@ def api_token_revoke(*, token: ApiToken, user: User) -> ApiToken:
 # Webhooks --------------------------------------------------------------------------------------
 
 
+def webhook_endpoint_validate(*, url: str, secret: str, event_names: list[str]) -> None:
+    """An http(s) URL, a secret of 16+ characters, at least one known event."""
+    if not url.startswith(("http://", "https://")):
+        raise DomainError(_("Enter an http:// or https:// URL."), field="url")
+    if len(secret) < 16:
+        raise DomainError(_("Use a secret of at least 16 characters."), field="secret")
+    unknown = set(event_names) - set(events.ALL_EVENTS)
+    if unknown or not event_names:
+        raise DomainError(_("Choose at least one event."), field="events")
+
+
 def webhook_endpoint_save(
     *,
     url: str,
@@ -94,13 +104,7 @@ def webhook_endpoint_save(
     """Register or change an endpoint. Administrators only; at least one known event."""
     if not user.is_admin:
         raise NotPermitted()
-    if not url.startswith(("http://", "https://")):
-        raise DomainError(_("Enter an http:// or https:// URL."), field="url")
-    if len(secret) < 16:
-        raise DomainError(_("Use a secret of at least 16 characters."), field="secret")
-    unknown = set(event_names) - set(events.ALL_EVENTS)
-    if unknown or not event_names:
-        raise DomainError(_("Choose at least one event."), field="events")
+    webhook_endpoint_validate(url=url, secret=secret, event_names=event_names)
     endpoint = endpoint or WebhookEndpoint(created_by=user)
     endpoint.url, endpoint.secret = url, secret
     endpoint.events = [name for name in events.ALL_EVENTS if name in event_names]
@@ -202,42 +206,3 @@ def contact_delete(*, contact: Contact) -> None:
     if contact.deals.exists():
         raise ContactHasDeals()
     contact.delete()
-
-
-# Plans -----------------------------------------------------------------------------------------
-
-PLAN_TARGETS = {
-    PlanDimension.EMPLOYEE: "user",
-    PlanDimension.DEPARTMENT: "department",
-    PlanDimension.PRODUCT: "product",
-    PlanDimension.DIRECTION: "direction",
-    PlanDimension.CUSTOMER: "company",
-}
-
-
-def plan_save(*, acting_user: User, plan: Plan | None = None, **fields) -> Plan:
-    """Create or change a sales target. Heads and admins only; exactly the dimension's target
-    is set. Raises NotPermitted, DomainError."""
-    if not acting_user.can_manage_team:
-        raise NotPermitted()
-    plan = plan or Plan(created_by=acting_user)
-    for name, value in fields.items():
-        setattr(plan, name, value)
-    if plan.target_amount is None or plan.target_amount < 0:
-        raise DomainError(_("The target must be zero or positive."), field="target_amount")
-    target = PLAN_TARGETS.get(plan.dimension)
-    if target is None:
-        raise DomainError(_("Unknown plan dimension."), field="dimension")
-    for attribute in PLAN_TARGETS.values():
-        if attribute != target:
-            setattr(plan, attribute, None)
-    if getattr(plan, f"{target}_id") is None:
-        raise DomainError(_("Choose what the plan is for."), field=f"{target}_id")
-    plan.save()
-    return plan
-
-
-def plan_delete(*, plan: Plan, acting_user: User) -> None:
-    if not acting_user.can_manage_team:
-        raise NotPermitted()
-    plan.delete()

@@ -7,9 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.models import Count, DecimalField, F, FloatField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Coalesce
-from django.http import JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from voronka.accounts.visibility import visible_activities, visible_deals
@@ -138,7 +139,19 @@ def home(request):
     """My tasks due today and overdue, my rotting deals, my open pipeline by stage; heads also see
     the same for their department. A fixed number of queries whatever the data."""
     user = request.user
-    pipeline = Pipeline.objects.filter(is_active=True).order_by("-is_default", "order").first()
+    pipelines = list(Pipeline.objects.filter(is_active=True).order_by("-is_default", "order"))
+    pipeline = pipelines[0] if pipelines else None
+    if request.GET.get("pipeline"):
+        # ?pipeline= picks another pipeline for the by-stage table; the default comes first.
+        try:
+            chosen = int(request.GET["pipeline"])
+        except ValueError:
+            return HttpResponseBadRequest(
+                _("The pipeline must be a number."), content_type="text/plain; charset=utf-8"
+            )
+        pipeline = next((item for item in pipelines if item.pk == chosen), None)
+        if pipeline is None:
+            raise Http404(_("No such pipeline."))
     stages = list(pipeline.stages.order_by("order")) if pipeline else []
     rotting = rotting_q()
     mine = _block(
@@ -166,6 +179,7 @@ def home(request):
         "core/home.html",
         {
             "pipeline": pipeline,
+            "pipelines": pipelines,
             "mine": mine,
             "team": team,
             "now": timezone.now(),

@@ -188,7 +188,7 @@ def _form_page(request, *, form, template, context, save):
 def company_create(request):
     user = request.user
     _require_editor(user)
-    form = CompanyForm(request.POST or None, user=user)
+    form = CompanyForm(request.POST if request.method == "POST" else None, user=user)
 
     def save(fields):
         fields.setdefault("owner", user)
@@ -207,7 +207,9 @@ def company_edit(request, pk):
     user = request.user
     company = _get_company(user, pk)
     _require_editor(user)
-    form = CompanyForm(request.POST or None, instance=company, user=user)
+    form = CompanyForm(
+        request.POST if request.method == "POST" else None, instance=company, user=user
+    )
 
     def save(fields):
         return services.company_update(company=company, user=user, **fields)
@@ -312,7 +314,9 @@ def contact_create(request):
     company_id = request.GET.get("company", "")
     if company_id.isdigit():
         initial["company"] = company_id
-    form = ContactForm(request.POST or None, initial=initial, user=user)
+    form = ContactForm(
+        request.POST if request.method == "POST" else None, initial=initial, user=user
+    )
 
     def save(fields):
         fields.setdefault("owner", user)
@@ -331,7 +335,9 @@ def contact_edit(request, pk):
     user = request.user
     contact = _get_contact(user, pk)
     _require_editor(user)
-    form = ContactForm(request.POST or None, instance=contact, user=user)
+    form = ContactForm(
+        request.POST if request.method == "POST" else None, instance=contact, user=user
+    )
 
     def save(fields):
         return services.contact_update(contact=contact, user=user, **fields)

@@ -32,7 +32,7 @@ class ComposeForm(forms.Form):
     template = forms.ModelChoiceField(
         label=_("Template"), queryset=EmailTemplate.objects.none(), required=False
     )
-    contact = forms.ModelChoiceField(label=_("To"), queryset=None)
+    contact = forms.ModelChoiceField(label=_("Recipient"), queryset=None)
     subject = forms.CharField(label=_("Subject"), max_length=255)
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 14}))
 

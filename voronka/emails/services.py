@@ -8,8 +8,6 @@ attribute beyond the documented ones. Unknown placeholders are refused when a te
 import re
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +20,7 @@ from voronka.crm.models import Contact
 from voronka.pipeline.models import Deal
 
 from .models import EmailTemplate
+from .tasks import deliver_email
 
 PLACEHOLDERS = {
     "deal.title": _("the deal's title"),
@@ -135,11 +134,11 @@ def email_send_for_deal(
 ) -> Activity:
     """Send an email to a contact of the deal and log it on the deal as an email activity.
 
-    The mail leaves only after the transaction commits, so a failed log never sends.
+    The mail is queued only after the transaction commits, so a failed log never sends, and is
+    sent by a background task, so a mail server failure never breaks the page.
     Raises EmailNotSendable when the contact is not on the deal or has no address.
     """
-    subject = " ".join(subject.split())
-    if not subject:
+    if not " ".join(subject.split()):
         raise EmailNotSendable(_("Give the email a subject."), field="subject")
     if not body.strip():
         raise EmailNotSendable(_("The email is empty."), field="body")
@@ -150,7 +149,9 @@ def email_send_for_deal(
             _("%(name)s has no email address.") % {"name": contact.full_name}, field="contact"
         )
     values = placeholder_values(deal=deal, contact=contact, sender=sender)
-    subject, body = fill_placeholders(subject, values), fill_placeholders(body, values)
+    # Filled values may hold line breaks; a header must be one line.
+    subject = " ".join(fill_placeholders(subject, values).split())
+    body = fill_placeholders(body, values)
     activity = activity_log(
         kind=ActivityKind.EMAIL,
         subject=subject[:255],
@@ -161,6 +162,6 @@ def email_send_for_deal(
     )
     recipient = contact.email
     transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+        lambda: deliver_email.enqueue(subject=subject, body=body, recipient=recipient)
     )
     return activity

@@ -23,8 +23,8 @@ from django.contrib.auth.models import Group
 from django.core import serializers
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.serializers.json import DjangoJSONEncoder
 from django.core.management.color import no_style
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
@@ -103,16 +103,18 @@ def _file_fields(model: type[models.Model]) -> list[models.FileField]:
     return [f for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
 
 
-def backup_write(
-    target, *, progress: Callable[[str, int], None] | None = None
-) -> BackupSummary:
+def backup_write(target, *, progress: Callable[[str, int], None] | None = None) -> BackupSummary:
     """Write the whole database and its files to `target` (a path or a binary file object)."""
     summary = BackupSummary()
     files: set[str] = set()
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for model in backed_up_models():
             label = _label(model)
-            m2m = [f.name for f in model._meta.many_to_many if f.remote_field.through._meta.auto_created]
+            m2m = [
+                f.name
+                for f in model._meta.many_to_many
+                if f.remote_field.through._meta.auto_created
+            ]
             rows = model._base_manager.order_by("pk")
             if m2m:
                 rows = rows.prefetch_related(*m2m)
@@ -205,9 +207,7 @@ def _insert_m2m(model: type[models.Model], m2m_rows: dict[str, list[tuple]]) -> 
         m2m_rows[name] = []
 
 
-def backup_restore(
-    source, *, progress: Callable[[str, int], None] | None = None
-) -> BackupSummary:
+def backup_restore(source, *, progress: Callable[[str, int], None] | None = None) -> BackupSummary:
     """Load a backup into this (empty, migrated) instance: rows, many-to-many links and files.
 
     Raises BackupUnreadable, BackupSchemaMismatch, DatabaseNotEmpty. All or nothing.
@@ -249,9 +249,7 @@ def backup_restore(
                         else:
                             batch.append(item.object)
                         for name, pks in (item.m2m_data or {}).items():
-                            m2m_rows.setdefault(name, []).extend(
-                                (item.object.pk, pk) for pk in pks
-                            )
+                            m2m_rows.setdefault(name, []).extend((item.object.pk, pk) for pk in pks)
                         count += 1
                         if len(batch) >= CHUNK:
                             _insert(model, batch)

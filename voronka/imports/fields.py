@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -256,8 +257,30 @@ _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d.%m.%y", "%Y/%m/%d")
 _TIME_FORMATS = ("%H:%M:%S", "%H:%M")
 
 
+_PLAIN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$|^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
 def parse_datetime(text: str) -> datetime:
     """A local date or date-time in the usual Russian and ISO forms, made time-zone aware."""
+    # A file repeats the same dates many times: read each once per time zone.
+    return _parse_datetime(text, timezone.get_current_timezone_name())
+
+
+@lru_cache(maxsize=8192)
+def _parse_datetime(text: str, _zone: str) -> datetime:
+    plain = _PLAIN_DATE.match(text.strip())
+    if plain:
+        day_, month_, year_, iso_year, iso_month, iso_day = plain.groups()
+        try:
+            day = (
+                date(int(year_), int(month_), int(day_))
+                if year_
+                else date(int(iso_year), int(iso_month), int(iso_day))
+            )
+        except ValueError:
+            day = None
+        if day is not None and 1990 <= day.year <= 2100:
+            return timezone.make_aware(datetime.combine(day, time(12, 0)))
     value = text.strip().replace("T", " ")
     value = re.sub(r"(\.\d+)?([+-]\d\d:?\d\d|Z)?$", "", value) if " " in value else value
     parts = value.split(" ", 1)
@@ -325,9 +348,13 @@ _STATUS_WORDS = {
 }
 
 
+@lru_cache(maxsize=1)
+def _status_by_word() -> dict[str, str]:
+    return {_normalise(word): status for status, words in _STATUS_WORDS.items() for word in words}
+
+
 def parse_status(text: str) -> str:
-    value = _normalise(text)
-    for status, words in _STATUS_WORDS.items():
-        if value in {_normalise(word) for word in words}:
-            return status
+    status = _status_by_word().get(_normalise(text))
+    if status is not None:
+        return status
     raise CellError(_("Unknown status «%(value)s» (use open, won or lost).") % {"value": text})

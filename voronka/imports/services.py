@@ -54,6 +54,8 @@ NEW = "new"  # value-map choice: create a lead source / lost reason with the fil
 BATCH_SIZE = 1000
 PREVIEW_ROWS = 10
 REPORT_MAX_ERRORS = 1000
+# Shown in the preview as written in the file (the row keeps only their ids).
+RAW_PREVIEW = {"lead_source", "lost_reason"}
 
 
 class FileTooLarge(DomainError):
@@ -604,7 +606,11 @@ def import_check(*, job: ImportJob) -> dict:
                     "line": line,
                     "ok": row is not None,
                     "cells": [
-                        _display(row.values.get(key) if row else _cell(cells, job.mapping[key]))
+                        _display(
+                            row.values.get(key)
+                            if row and key not in RAW_PREVIEW
+                            else _cell(cells, job.mapping[key])
+                        )
                         for key in shown
                     ],
                 }

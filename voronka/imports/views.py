@@ -26,13 +26,6 @@ from .forms import MappingForm, StartForm, UploadForm, ValuesForm
 from .models import ImportJob, ImportStatus
 
 RECENT_JOBS = 10
-VALUE_LABELS = {
-    "pipeline": _("Pipelines"),
-    "stage": _("Stages"),
-    "owner": _("Owners"),
-    "lead_source": _("Lead sources"),
-    "lost_reason": _("Lost reasons"),
-}
 
 
 def _require_importer(user) -> None:
@@ -255,7 +248,7 @@ def backup(request):
     """The whole database and its files as one zip (restore with `manage.py restore_data`)."""
     if not request.user.is_admin:
         raise PermissionDenied(_("Only admins may download a backup."))
-    archive = tempfile.TemporaryFile()
+    archive = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
     backup_write(archive)
     archive.seek(0)
     name = f"voronka-backup-{timezone.localtime():%Y%m%d-%H%M}.zip"

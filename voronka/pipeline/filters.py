@@ -57,12 +57,18 @@ def _departments(request):
 class DealFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     pipeline = django_filters.ModelChoiceFilter(
-        queryset=Pipeline.objects.filter(is_active=True), label=_("Pipeline")
+        queryset=Pipeline.objects.filter(is_active=True),
+        label=_("Pipeline"),
+        empty_label=_("All pipelines"),
     )
     stage = django_filters.ModelChoiceFilter(
-        queryset=Stage.objects.select_related("pipeline"), label=_("Stage")
+        queryset=Stage.objects.select_related("pipeline"),
+        label=_("Stage"),
+        empty_label=_("All stages"),
     )
-    status = django_filters.ChoiceFilter(choices=DealStatus.choices, label=_("Status"))
+    status = django_filters.ChoiceFilter(
+        choices=DealStatus.choices, label=_("Status"), empty_label=_("Any status")
+    )
     owner = django_filters.ModelChoiceFilter(
         queryset=_owners, label=_("Owner"), empty_label=_("All owners")
     )
@@ -85,7 +91,7 @@ class DealFilterSet(django_filters.FilterSet):
         field_name="created_at", label=_("Created"), method="filter_created"
     )
     lost_reason = django_filters.ModelChoiceFilter(
-        queryset=LostReason.objects.all(), label=_("Lost reason")
+        queryset=LostReason.objects.all(), label=_("Lost reason"), empty_label=_("Any reason")
     )
     only_rotting = django_filters.BooleanFilter(
         method="filter_only_rotting",

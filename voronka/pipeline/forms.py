@@ -5,10 +5,12 @@ that can grow large (companies, contacts) validate against the user's whole visi
 render only a short list of options, searchable through `pipeline:deal_options`.
 """
 
+import re
 from decimal import Decimal
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import Role
@@ -23,6 +25,31 @@ OPTION_LIMIT = 50
 currency_field_validator = RegexValidator(
     r"^[A-Za-z]{3}$", _("Use a three-letter currency code such as RUB, USD or EUR.")
 )
+
+
+class NumberField(forms.DecimalField):
+    """A decimal typed the way people type money: "2 500,50", "2,500.50" and "2500.50" all work.
+
+    Spaces (also non-breaking ones, as the card shows them) are dropped. With both separators the
+    rightmost one is the decimal point; a lone comma is decimal where the language writes it so
+    (Russian) and otherwise only a thousands separator between groups of three ("1,500").
+    """
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = re.sub(r"[\s\u00a0\u202f']", "", value)
+            if "," in value and "." in value:
+                decimal_point = "," if value.rfind(",") > value.rfind(".") else "."
+                thousands = "." if decimal_point == "," else ","
+                value = value.replace(thousands, "").replace(decimal_point, ".")
+            elif "," in value:
+                if get_format("DECIMAL_SEPARATOR") == ",":
+                    value = value.replace(",", ".")
+                elif re.fullmatch(r"-?\d{1,3}(,\d{3})+", value):
+                    value = value.replace(",", "")
+        return super().to_python(value)
 
 
 def limit_choices(field: forms.ModelChoiceField, queryset, selected=(), empty: bool = True):
@@ -132,7 +159,7 @@ class DealFieldForm(VersionForm):
                 validators=[currency_field_validator],
             )
         if name == "amount":
-            return forms.DecimalField(
+            return NumberField(
                 label=_("Amount"), min_value=Decimal(0), max_digits=14, decimal_places=2
             )
         if name == "owner":
@@ -149,14 +176,14 @@ class DealFieldForm(VersionForm):
 
 class LineItemForm(VersionForm):
     product = forms.ModelChoiceField(label=_("Product"), queryset=None)
-    quantity = forms.DecimalField(
+    quantity = NumberField(
         label=_("Quantity"),
         max_digits=12,
         decimal_places=2,
         min_value=Decimal("0.01"),
         error_messages={"min_value": _("The quantity must be positive.")},
     )
-    unit_price = forms.DecimalField(
+    unit_price = NumberField(
         label=_("Price"),
         max_digits=14,
         decimal_places=2,
@@ -172,7 +199,7 @@ class LineItemForm(VersionForm):
 
 class LineItemUpdateForm(VersionForm):
     quantity = LineItemForm.base_fields["quantity"]
-    unit_price = forms.DecimalField(
+    unit_price = NumberField(
         label=_("Price"), max_digits=14, decimal_places=2, min_value=Decimal(0)
     )
 
@@ -190,7 +217,7 @@ class DealCreateForm(forms.Form):
     )
     company = forms.ModelChoiceField(label=_("Company"), queryset=None, required=False)
     contacts = forms.ModelMultipleChoiceField(label=_("Contacts"), queryset=None, required=False)
-    amount = forms.DecimalField(
+    amount = NumberField(
         label=_("Amount"),
         min_value=Decimal(0),
         max_digits=14,

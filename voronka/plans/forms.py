@@ -16,7 +16,7 @@ class PlanForm(forms.Form):
     period_day = forms.DateField(
         label=_("Starts"),
         help_text=_("Any day of the period: the plan covers the whole month, quarter or year."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     dimension = forms.ChoiceField(label=_("Plan for"), choices=PlanDimension.choices)
     user = forms.ModelChoiceField(label=_("Employee"), queryset=None, required=False)
@@ -73,7 +73,9 @@ class PlanTargetForm(forms.Form):
 
 class PlanListFilterForm(forms.Form):
     on = forms.DateField(
-        label=_("Plans in force on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Plans in force on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     dimension = forms.ChoiceField(
         label=_("Plan for"), required=False, choices=[("", _("All"))] + list(PlanDimension.choices)

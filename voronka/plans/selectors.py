@@ -26,7 +26,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from voronka.accounts.models import Role, User
-from voronka.accounts.visibility import restrict, visible_deals, visible_users
+from voronka.accounts.visibility import (
+    restrict,
+    visible_companies,
+    visible_deals,
+    visible_users,
+)
 from voronka.analytics.forecast import win_probability_expression
 from voronka.pipeline.models import DealLineItem, DealStatus
 
@@ -52,8 +57,8 @@ PLAN_KEYS = {
 
 
 def visible_plans(user: User) -> QuerySet[Plan]:
-    """Admins and viewers see every plan; a head the plans of the department, its members and
-    the company-wide ones (products, product lines, customers); a manager only own plans."""
+    """Admins and viewers see every plan; a head the plans of the department, its members, the
+    products and product lines, and the customers the head can see; a manager only own plans."""
     plans = Plan.objects.select_related("user", "department", "product", "direction", "company")
     if not user.is_authenticated or not user.is_active:
         return plans.none()
@@ -63,13 +68,8 @@ def visible_plans(user: User) -> QuerySet[Plan]:
         return plans.filter(
             Q(dimension=PlanDimension.EMPLOYEE, user__in=visible_users(user))
             | Q(dimension=PlanDimension.DEPARTMENT, department_id=user.department_id)
-            | Q(
-                dimension__in=[
-                    PlanDimension.PRODUCT,
-                    PlanDimension.DIRECTION,
-                    PlanDimension.CUSTOMER,
-                ]
-            )
+            | Q(dimension__in=[PlanDimension.PRODUCT, PlanDimension.DIRECTION])
+            | Q(dimension=PlanDimension.CUSTOMER, company__in=visible_companies(user))
         )
     return plans.filter(dimension=PlanDimension.EMPLOYEE, user=user)
 
@@ -141,7 +141,7 @@ class RollUp:
 
 
 def period_label(period: str, start: date) -> str:
-    """"May 2026", "Q2 2026" or "2026"."""
+    """ "May 2026", "Q2 2026" or "2026"."""
     from django.utils.dateformat import format as date_format
 
     if period == PlanPeriod.MONTH:

@@ -1,8 +1,8 @@
 """Writes of sales plans: create, change, delete. Only heads of sales and administrators set plans.
 
 A plan covers one whole calendar period (a month, a quarter or a year); ``period_start`` is the
-first day of that period. A head sets plans only for people and the department they manage;
-product, product-line and customer plans are open to every head.
+first day of that period. A head sets plans only for the department they manage, its members and
+the customers they can see; product and product-line plans are open to every head.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import User
-from voronka.accounts.visibility import visible_users
+from voronka.accounts.visibility import visible_companies, visible_users
 from voronka.core.errors import DomainError
 
 from .models import Plan, PlanDimension, PlanPeriod
@@ -79,6 +79,8 @@ def _check_plan(*, user: User, period: str, period_start: date, dimension: str, 
             raise PlanNotAllowed(_("You can set plans only for your department's members."))
         if dimension == PlanDimension.DEPARTMENT and target.pk != user.department_id:
             raise PlanNotAllowed(_("You can set a plan only for your own department."))
+        if dimension == PlanDimension.CUSTOMER and not visible_companies(user).filter(pk=target.pk):
+            raise PlanNotAllowed(_("You can set plans only for customers you can see."))
 
 
 def _check_unique(plan_fields: dict, exclude_pk=None) -> None:

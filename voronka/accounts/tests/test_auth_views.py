@@ -159,7 +159,11 @@ def test_password_change_checks_the_old_password(client, seller):
     client.force_login(seller)
     response = client.post(
         reverse("password_change"),
-        {"old_password": "wrong", "new_password1": "N3w-secret-42", "new_password2": "N3w-secret-42"},
+        {
+            "old_password": "wrong",
+            "new_password1": "N3w-secret-42",
+            "new_password2": "N3w-secret-42",
+        },
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200
@@ -183,7 +187,11 @@ def test_password_change_keeps_the_session_and_takes_effect(client, seller):
     client.force_login(seller)
     response = client.post(
         reverse("password_change"),
-        {"old_password": PASSWORD, "new_password1": "N3w-secret-42", "new_password2": "N3w-secret-42"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "N3w-secret-42",
+            "new_password2": "N3w-secret-42",
+        },
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("password_change_done")

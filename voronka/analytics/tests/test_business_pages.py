@@ -46,7 +46,9 @@ def fill(pipeline, owners, count, offset=0):
                 at=when,
                 expected_close_date=(when + timedelta(days=30)).date(),
             )
-            line_item_add(deal=deal, product=product, quantity=Decimal(1), unit_price=None, user=owner)
+            line_item_add(
+                deal=deal, product=product, quantity=Decimal(1), unit_price=None, user=owner
+            )
             if index % 3 == 0:
                 deal_win(deal=deal, user=owner, at=when + timedelta(days=5))
             elif index % 3 == 1:
@@ -90,7 +92,11 @@ def test_inflow_managers_table_shows_only_visible_managers(client, team):
 def test_manager_sees_own_figures_only(client, team):
     client.force_login(team["m2"])
     response = client.get(f"{reverse('analytics:channels')}?{PERIOD}&export=csv")
-    rows = list(csv.reader(StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";"))
+    rows = list(
+        csv.reader(
+            StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";"
+        )
+    )
     # One source: 3 deals of Борис, 1 won.
     assert rows[1][:6] == ["Сайт", "3", "1", "1", "1", "0.3333"]
 
@@ -115,7 +121,9 @@ def test_bad_filter_values_give_400_with_defaults(client, admin_user, team):
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_page_queries_do_not_grow_with_data(client, admin_user, page, django_assert_max_num_queries):
+def test_page_queries_do_not_grow_with_data(
+    client, admin_user, page, django_assert_max_num_queries
+):
     pipeline = make_pipeline()
     owners = [UserFactory(role="manager") for _ in range(2)]
     fill(pipeline, owners, 2)
@@ -132,7 +140,9 @@ def test_page_queries_do_not_grow_with_data(client, admin_user, page, django_ass
 def test_cli_prints_every_report(team):
     for name in sorted(REPORTS):
         out = StringIO()
-        call_command("analytics_report", name, "--from", "2026-03-01", "--to", "2026-04-30", stdout=out)
+        call_command(
+            "analytics_report", name, "--from", "2026-03-01", "--to", "2026-04-30", stdout=out
+        )
         assert out.getvalue().splitlines()[1].startswith("-"), name
 
 

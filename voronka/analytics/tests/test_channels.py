@@ -145,7 +145,9 @@ def test_channel_trend_by_month_of_first_contact(history, admin_user):
 
 def test_empty_period_has_no_channels(history, admin_user):
     pipeline, *_ = history
-    empty = AnalyticsFilter(pipeline=pipeline, date_from=date(2025, 1, 1), date_to=date(2025, 1, 31))
+    empty = AnalyticsFilter(
+        pipeline=pipeline, date_from=date(2025, 1, 1), date_to=date(2025, 1, 31)
+    )
     result = channels(empty, admin_user)
     assert (result.rows, result.months, result.customer_types) == ([], [], [])
 

@@ -41,22 +41,22 @@ def open_pipeline():
     server = ProductFactory(name="Сервер", price=Decimal(1000))
     licence = ProductFactory(name="Лицензия", price=Decimal(500))
 
-    def deal(owner, amount, close, probability, when=day(1, 10)):
+    def deal(owner, amount, close, probability):
         created = make_deal(
             owner=owner,
             pipeline=pipeline,
             amount=Decimal(amount),
             expected_close_date=close,
-            at=when,
+            at=day(1, 10),
         )
         Deal.objects.filter(pk=created.pk).update(win_probability=probability)
         created.refresh_from_db()
         return created
 
     a = deal(m1, 100000, date(2026, 5, 20), 0.5)
-    b = deal(m1, 200000, date(2026, 5, 3), 0.25)
+    deal(m1, 200000, date(2026, 5, 3), 0.25)
     c = deal(m2, 40000, date(2026, 6, 1), None)
-    d = deal(m2, 10000, None, 0.9)
+    deal(m2, 10000, None, 0.9)
     won = deal(m1, 500000, date(2026, 5, 1), 0.9)
     deal_win(deal=won, user=m1, at=day(2, 1))
     lost = deal(m1, 300000, date(2026, 5, 1), 0.9)
@@ -151,7 +151,9 @@ def test_repeat_purchases_see_only_visible_wins(purchases):
 
 def test_repeat_purchases_in_an_empty_period(purchases, admin_user):
     pipeline, *_ = purchases
-    empty = AnalyticsFilter(pipeline=pipeline, date_from=date(2025, 1, 1), date_to=date(2025, 1, 31))
+    empty = AnalyticsFilter(
+        pipeline=pipeline, date_from=date(2025, 1, 1), date_to=date(2025, 1, 31)
+    )
     result = repeat_purchases(empty, admin_user)
     assert (result.customers, result.repeat_customers, result.repeat_rate) == (0, 0, None)
     assert result.by_month == {}

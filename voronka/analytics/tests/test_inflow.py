@@ -28,7 +28,9 @@ def history():
     m2: a single deal, won in its first week."""
     pipeline = make_pipeline()
     m1 = UserFactory(role="manager", first_name="Анна", last_name="Первая")
-    m2 = UserFactory(role="manager", department=m1.department, first_name="Борис", last_name="Второй")
+    m2 = UserFactory(
+        role="manager", department=m1.department, first_name="Борис", last_name="Второй"
+    )
     reason = LostReasonFactory()
 
     def deal(owner, when, outcome=None, closed=None):
@@ -105,7 +107,9 @@ def test_manager_load_counts_carried_and_new_open_deals(history, admin_user):
 
 def test_empty_period_has_no_weeks_and_no_slope(history, admin_user):
     pipeline, _m1, _m2 = history
-    empty = AnalyticsFilter(pipeline=pipeline, date_from=date(2025, 1, 1), date_to=date(2025, 1, 31))
+    empty = AnalyticsFilter(
+        pipeline=pipeline, date_from=date(2025, 1, 1), date_to=date(2025, 1, 31)
+    )
     result = inflow_vs_conversion(empty, admin_user)
     assert result.weeks == []
     assert result.slope is None
@@ -123,6 +127,8 @@ def test_fit_slope_needs_three_points_and_varying_x():
     assert fit_slope([1, 2], [0.5, 0.4]) is None
     assert fit_slope([3, 3, 3], [0.5, 0.4, 0.3]) is None
     assert fit_slope([1, 2, 3], [0.3, 0.2, 0.1]).slope == pytest.approx(-0.1)
+    flat = fit_slope([1, 2, 3], [1.0, 1.0, 1.0])
+    assert (flat.slope, flat.low, flat.high) == (0.0, 0.0, 0.0)
 
 
 @settings(

@@ -75,12 +75,17 @@ def test_manager_win_probability_page_lists_only_own_deals(client, scenario):
     client.force_login(scenario.m1)
     response = client.get(reverse("analytics:win-probability"), PERIOD_QUERY)
     assert [deal.title for deal in response.context["overview"].deals] == ["E"]
+    response = client.get(reverse("analytics:win-probability"), PERIOD_QUERY | {"model": "1"})
     assert b'data-testid="win-model-table"' not in response.content
+    assert b'data-testid="show-model"' not in response.content
 
 
 def test_head_sees_the_model_table(client, scenario):
     client.force_login(scenario.head)
     response = client.get(reverse("analytics:win-probability"), PERIOD_QUERY)
+    assert b'data-testid="show-model"' in response.content
+    assert b'data-testid="win-model-table"' not in response.content
+    response = client.get(reverse("analytics:win-probability"), PERIOD_QUERY | {"model": "1"})
     assert b'data-testid="win-model-table"' in response.content
     assert sorted(deal.title for deal in response.context["overview"].deals) == ["C", "E"]
 
@@ -217,4 +222,3 @@ def test_query_count_does_not_grow_with_data(client, scenario, page, django_asse
     Deal.objects.filter(status="open").update(stage_entered_at=at(-60))
     with django_assert_max_num_queries(MAX_QUERIES[page]):
         assert client.get(reverse(page), PERIOD_QUERY).status_code == 200
-

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from tests.factories import LostReasonFactory, UserFactory, make_deal, make_pipeline
 from voronka.analytics.filters import AnalyticsFilter
@@ -50,7 +51,12 @@ def history():
 
     def deal(title, when, stage=None, amount=100):
         return make_deal(
-            title=title, owner=owner, pipeline=pipeline, stage=stage, amount=Decimal(amount), at=when
+            title=title,
+            owner=owner,
+            pipeline=pipeline,
+            stage=stage,
+            amount=Decimal(amount),
+            at=when,
         )
 
     g = deal("G", at(0))
@@ -114,7 +120,8 @@ def test_model_smooths_cells_towards_the_stage(history):
 
 
 def test_recompute_caches_probability_and_note_on_open_deals_only(history):
-    assert recompute_win_probabilities(history["pipeline"], now=NOW) == 3
+    with translation.override("en"):  # notes are written in the language active at the time
+        assert recompute_win_probabilities(history["pipeline"], now=NOW) == 3
     deals = {deal.title: deal for deal in Deal.objects.all()}
     assert deals["O1"].win_probability == pytest.approx(6 / 11)
     assert deals["O1"].win_probability_note == (
@@ -201,7 +208,7 @@ def test_overview_weighted_pipeline(history):
     analytics_filter = AnalyticsFilter(
         pipeline=history["pipeline"], date_from=date(2026, 1, 1), date_to=date(2026, 2, 28)
     )
-    overview = win_probability_overview(analytics_filter, admin)
+    overview = win_probability_overview(analytics_filter, admin, with_model=True)
     assert overview.open_deals == 3
     assert overview.amount == Decimal(280)
     by_stage = {row.name: row for row in overview.stages}
@@ -217,7 +224,7 @@ def test_overview_falls_back_to_manual_probability_and_hides_model_from_managers
     analytics_filter = AnalyticsFilter(
         pipeline=history["pipeline"], date_from=date(2026, 1, 1), date_to=date(2026, 2, 28)
     )
-    overview = win_probability_overview(analytics_filter, history["owner"])
+    overview = win_probability_overview(analytics_filter, history["owner"], with_model=True)
     # No estimates yet: 80 × 10 % + 100 × 20 % + 100 × 40 %.
     assert overview.weighted_amount == Decimal("68.00")
     assert overview.model is None

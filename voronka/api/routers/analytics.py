@@ -18,16 +18,22 @@ from voronka.core.errors import DomainError
 from voronka.crm.models import CustomerType
 from voronka.pipeline.models import Pipeline
 
-from ..errors import READ_ERRORS, error_responses
+from ..errors import error_responses
 from ..schemas.common import Id
 from ..schemas.deals import Day
 from .common import reference
 
 router = Router(tags=["Analytics"])
 
-ANALYTICS_ERRORS = (400, *READ_ERRORS)
+# 404: an unknown pipeline id (`invalid_reference`); 409: no pipeline yet, or a reversed period.
+ANALYTICS_ERRORS = (401, 404, 409, 422)
 CustomerTypeValue = Literal[tuple(CustomerType.values)]
 ReportName = Literal[tuple(sorted(REPORTS))]
+
+
+class InvalidPeriod(DomainError):
+    code = "invalid_period"
+    default_message = _("The start date must not be after the end date.")
 
 
 class NoPipeline(DomainError):
@@ -56,7 +62,7 @@ def _filter(query: AnalyticsQuery) -> AnalyticsFilter:
     default_from, default_to = default_period()
     date_from, date_to = query.date_from or default_from, query.date_to or default_to
     if date_from > date_to:
-        raise DomainError(_("The start date must not be after the end date."), field="date_from")
+        raise InvalidPeriod(field="date_from")
     return AnalyticsFilter(
         pipeline=pipeline,
         date_from=date_from,

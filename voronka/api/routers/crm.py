@@ -24,7 +24,7 @@ from ..schemas.crm import (
     LeadSourcePatch,
 )
 from ..services import company_delete, company_save, contact_delete, contact_save
-from .common import owner_reference, reference, visible_or_404
+from .common import owner_reference, reference, unique_on, visible_or_404
 
 router = Router()
 
@@ -216,7 +216,9 @@ def lead_source_list(request, is_active: bool | None = None):
 )
 def lead_source_create(request, payload: LeadSourceIn):
     require_admin(request.user)
-    return Status(201, lead_source_save(**payload.dict()))
+    with unique_on("name"):
+        source = lead_source_save(**payload.dict())
+    return Status(201, source)
 
 
 @router.get(
@@ -239,4 +241,5 @@ def lead_source_update(request, source_id: Id, payload: LeadSourcePatch):
     require_admin(request.user)
     source = visible_or_404(LeadSource.objects.all(), source_id)
     data = {"name": source.name, "is_active": source.is_active, **payload.dict(exclude_unset=True)}
-    return lead_source_save(source=source, **data)
+    with unique_on("name"):
+        return lead_source_save(source=source, **data)

@@ -2,6 +2,10 @@
 lose, reopen, reassign, amount), line items and the read-only history. Deals are never
 deleted: a deal that went nowhere is closed as lost."""
 
+from decimal import Decimal
+
+from django.db.models import F, Sum
+from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
@@ -32,7 +36,7 @@ from ..schemas.deals import (
     OwnerChangeOut,
     StageChangeOut,
 )
-from .common import owner_reference, reference, visible_or_404
+from .common import InvalidReference, owner_reference, reference, visible_or_404
 
 router = Router(tags=["Deals"])
 
@@ -46,6 +50,7 @@ DEAL_ORDERING = (
     "closed_at",
     "first_contact_at",
 )
+MAX_AMOUNT = Decimal("999999999999.99")
 ACTION_DOC = "Runs the pipeline service; a stale `expected_version` is a 409 `stale_version`."
 
 
@@ -106,10 +111,10 @@ def deal_create(request, payload: DealIn):
     )
     stage = reference(Stage.objects.all(), payload.stage_id, "stage_id")
     if pipeline is None and stage is None and not Pipeline.objects.filter(is_default=True).exists():
-        raise DomainError("There is no default pipeline; choose one.", field="pipeline_id")
+        raise DomainError(_("There is no default pipeline; choose one."), field="pipeline_id")
     contacts = list(visible_contacts(user).filter(pk__in=payload.contact_ids))
     if len(contacts) != len(set(payload.contact_ids)):
-        raise DomainError("Some contacts do not exist or are not visible.", field="contact_ids")
+        raise InvalidReference(field="contact_ids")
     deal = services.deal_create(
         title=payload.title.strip(),
         owner=owner_reference(user, payload.owner_id) or user,
@@ -161,7 +166,7 @@ def deal_update(request, deal_id: Id, payload: DealPatch):
         ids = data.pop("contact_ids")
         contacts = list(visible_contacts(user).filter(pk__in=ids))
         if len(contacts) != len(set(ids)):
-            raise DomainError("Some contacts do not exist or are not visible.", field="contact_ids")
+            raise InvalidReference(field="contact_ids")
     services.deal_update(
         deal=deal, user=user, expected_version=expected_version, contacts=contacts, **data
     )
@@ -281,6 +286,8 @@ def line_item_list(request, deal_id: Id):
 def line_item_create(request, deal_id: Id, payload: LineItemIn):
     deal = _editable_deal(request, deal_id)
     product = reference(Product.objects.all(), payload.product_id, "product_id")
+    price = product.price if payload.unit_price is None else payload.unit_price
+    _check_total(deal.line_items.all(), payload.quantity * price)
     item = services.line_item_add(
         deal=deal,
         product=product,
@@ -289,6 +296,18 @@ def line_item_create(request, deal_id: Id, payload: LineItemIn):
         user=request.user,
     )
     return Status(201, item)
+
+
+class AmountTooLarge(DomainError):
+    code = "amount_too_large"
+    default_message = _("The deal's amount would be larger than the system stores.")
+
+
+def _check_total(other_items, line_total: Decimal) -> None:
+    """The deal's amount is the sum of its lines and must fit its column (12 digits)."""
+    others = other_items.aggregate(total=Sum(F("quantity") * F("unit_price")))["total"] or 0
+    if line_total + Decimal(others) > MAX_AMOUNT:
+        raise AmountTooLarge(field="quantity")
 
 
 def _line_item(request, deal_id: int, item_id: int) -> DealLineItem:
@@ -306,11 +325,11 @@ def _line_item(request, deal_id: int, item_id: int) -> DealLineItem:
 def line_item_update(request, deal_id: Id, item_id: Id, payload: LineItemPatch):
     item = _line_item(request, deal_id, item_id)
     data = payload.dict(exclude_unset=True)
+    quantity = data.get("quantity", item.quantity)
+    unit_price = data.get("unit_price", item.unit_price)
+    _check_total(item.deal.line_items.exclude(pk=item.pk), quantity * unit_price)
     return services.line_item_update(
-        item=item,
-        quantity=data.get("quantity", item.quantity),
-        unit_price=data.get("unit_price", item.unit_price),
-        user=request.user,
+        item=item, quantity=quantity, unit_price=unit_price, user=request.user
     )
 
 

@@ -31,7 +31,7 @@ from ..schemas.reference import (
     StageOut,
     StagePatch,
 )
-from .common import reference, visible_or_404
+from .common import reference, unique_on, visible_or_404
 
 router = Router()
 
@@ -72,7 +72,9 @@ def direction_list(request):
 )
 def direction_create(request, payload: DirectionIn):
     require_admin(request.user)
-    return Status(201, direction_save(name=payload.name))
+    with unique_on("name"):
+        direction = direction_save(name=payload.name)
+    return Status(201, direction)
 
 
 @router.get(
@@ -94,7 +96,8 @@ def direction_read(request, direction_id: Id):
 def direction_update(request, direction_id: Id, payload: DirectionIn):
     require_admin(request.user)
     direction = visible_or_404(Direction.objects.all(), direction_id)
-    return direction_save(name=payload.name, direction=direction)
+    with unique_on("name"):
+        return direction_save(name=payload.name, direction=direction)
 
 
 @router.delete(
@@ -145,7 +148,9 @@ def product_create(request, payload: ProductIn):
     require_admin(request.user)
     data = payload.dict()
     data["direction"] = reference(Direction.objects.all(), data.pop("direction_id"), "direction_id")
-    return Status(201, product_save(**data))
+    with unique_on("sku"):
+        product = product_save(**data)
+    return Status(201, product)
 
 
 @router.get(
@@ -178,7 +183,8 @@ def product_update(request, product_id: Id, payload: ProductPatch):
         "is_active": product.is_active,
         **data,
     }
-    return product_save(product=product, **values)
+    with unique_on("sku"):
+        return product_save(product=product, **values)
 
 
 @router.delete(
@@ -216,7 +222,9 @@ def lost_reason_list(request, is_active: bool | None = None):
 )
 def lost_reason_create(request, payload: LostReasonIn):
     require_admin(request.user)
-    return Status(201, settings_services.lost_reason_save(**payload.dict()))
+    with unique_on("name"):
+        reason = settings_services.lost_reason_save(**payload.dict())
+    return Status(201, reason)
 
 
 @router.get(
@@ -244,7 +252,8 @@ def lost_reason_update(request, reason_id: Id, payload: LostReasonPatch):
         "is_active": reason.is_active,
         **payload.dict(exclude_unset=True),
     }
-    return settings_services.lost_reason_save(reason=reason, **values)
+    with unique_on("name"):
+        return settings_services.lost_reason_save(reason=reason, **values)
 
 
 # Pipelines and stages --------------------------------------------------------------------------

@@ -6,9 +6,8 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from voronka.accounts.models import Department, Role
+from voronka.accounts.models import Department
 from voronka.accounts.visibility import (
-    owner_filter,
     visible_activities,
     visible_companies,
     visible_contacts,
@@ -20,7 +19,9 @@ from voronka.catalog.models import Direction, Product
 from voronka.core.errors import NotPermitted
 from voronka.documents.models import Document
 from voronka.documents.services import document_attach, document_delete
-from voronka.plans.models import Plan
+from voronka.plans import services as plan_services
+from voronka.plans.selectors import visible_plans
+from voronka.plans.services import TARGET_FIELDS
 
 from ..auth import require_editor
 from ..errors import ITEM_ERRORS, READ_ERRORS, WRITE_ERRORS, error_responses
@@ -40,7 +41,6 @@ from ..schemas.other import (
     PlanPeriodValue,
     UserOut,
 )
-from ..services import plan_delete, plan_save
 from .common import reference, visible_or_404
 
 router = Router()
@@ -242,18 +242,6 @@ def document_destroy(request, document_id: Id):
 # Plans -----------------------------------------------------------------------------------------
 
 
-def _plans(user):
-    """Employee plans follow the owner rule; plans for a department, product, line or customer
-    are visible to everyone who sees that figure's deals (the whole team)."""
-    plans = Plan.objects.all()
-    if user.sees_everything:
-        return plans
-    employee_plans = owner_filter(user, "user")
-    if user.role == Role.HEAD and user.department_id is not None:
-        return plans.exclude(dimension="employee") | plans.filter(employee_plans)
-    return plans.exclude(dimension__in=["employee", "department"]) | plans.filter(employee_plans)
-
-
 @router.get(
     "/plans",
     response={200: list[PlanOut], **error_responses(*READ_ERRORS)},
@@ -268,7 +256,7 @@ def plan_list(
     period_from: Day | None = None,
     period_to: Day | None = None,
 ):
-    plans = _plans(request.user)
+    plans = visible_plans(request.user)
     if period:
         plans = plans.filter(period=period)
     if dimension:
@@ -280,18 +268,17 @@ def plan_list(
     return plans
 
 
-def _plan_targets(user, data: dict) -> dict:
-    return {
-        "user": reference(visible_users(user), data.pop("user_id", None), "user_id"),
-        "department": reference(
-            Department.objects.all(), data.pop("department_id", None), "department_id"
-        ),
-        "product": reference(Product.objects.all(), data.pop("product_id", None), "product_id"),
-        "direction": reference(
-            Direction.objects.all(), data.pop("direction_id", None), "direction_id"
-        ),
-        "company": reference(visible_companies(user), data.pop("company_id", None), "company_id"),
+def _plan_target(user, payload: PlanIn):
+    """The one row the plan is for, as its dimension says; the other target ids are ignored."""
+    field = f"{TARGET_FIELDS[payload.dimension]}_id"
+    rows = {
+        "user_id": visible_users(user),
+        "department_id": Department.objects.all(),
+        "product_id": Product.objects.all(),
+        "direction_id": Direction.objects.all(),
+        "company_id": visible_companies(user),
     }
+    return reference(rows[field], getattr(payload, field), field)
 
 
 @router.post(
@@ -299,12 +286,21 @@ def _plan_targets(user, data: dict) -> dict:
     response={201: PlanOut, **error_responses(*WRITE_ERRORS)},
     tags=["Plans"],
     summary="Set a plan (heads and administrators)",
+    description="Set the target id that matches `dimension` (e.g. `user_id` for `employee`); "
+    "`period_start` is the first day of the month, quarter or year.",
 )
 def plan_create(request, payload: PlanIn):
     require_editor(request.user)
-    data = payload.dict()
-    targets = _plan_targets(request.user, data)
-    return Status(201, plan_save(acting_user=request.user, **targets, **data))
+    plan = plan_services.plan_create(
+        user=request.user,
+        period=payload.period,
+        period_start=payload.period_start,
+        dimension=payload.dimension,
+        target=_plan_target(request.user, payload),
+        target_amount=payload.target_amount,
+        target_count=payload.target_count,
+    )
+    return Status(201, plan)
 
 
 @router.get(
@@ -314,19 +310,25 @@ def plan_create(request, payload: PlanIn):
     summary="Read a plan",
 )
 def plan_read(request, plan_id: Id):
-    return visible_or_404(_plans(request.user), plan_id)
+    return visible_or_404(visible_plans(request.user), plan_id)
 
 
 @router.patch(
     "/plans/{plan_id}",
     response={200: PlanOut, **error_responses(*WRITE_ERRORS)},
     tags=["Plans"],
-    summary="Change a plan's period or target (heads and administrators)",
+    summary="Change a plan's targets (heads and administrators)",
 )
 def plan_update(request, plan_id: Id, payload: PlanPatch):
     require_editor(request.user)
-    plan = visible_or_404(_plans(request.user), plan_id)
-    return plan_save(acting_user=request.user, plan=plan, **payload.dict(exclude_unset=True))
+    plan = visible_or_404(visible_plans(request.user), plan_id)
+    data = payload.dict(exclude_unset=True)
+    return plan_services.plan_update(
+        plan=plan,
+        user=request.user,
+        target_amount=data.get("target_amount", plan.target_amount),
+        target_count=data.get("target_count", plan.target_count),
+    )
 
 
 @router.delete(
@@ -337,7 +339,9 @@ def plan_update(request, plan_id: Id, payload: PlanPatch):
 )
 def plan_destroy(request, plan_id: Id):
     require_editor(request.user)
-    plan_delete(plan=visible_or_404(_plans(request.user), plan_id), acting_user=request.user)
+    plan_services.plan_delete(
+        plan=visible_or_404(visible_plans(request.user), plan_id), user=request.user
+    )
     return Status(204, None)
 
 

@@ -60,6 +60,9 @@ def _not_a_bool(value):
 
 
 def _whole_number(value):
+    # 2.0 is an integer in JSON; 2.5, "2" and true are not.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError("Send an integer.")
     return value
@@ -89,6 +92,8 @@ def DecimalAmount(*, whole_digits: int, positive: bool = False):
     compiled = re.compile(pattern)
 
     def check(value):
+        if isinstance(value, float) and value.is_integer() and abs(value) < 10**whole_digits:
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
             raise ValueError('Send an integer or a decimal string such as "1500.50".')
         if isinstance(value, str) and not compiled.match(value):

@@ -100,7 +100,6 @@ class PlanIn(Input):
 
 
 class PlanPatch(Input):
-    period_start: Day = None
     target_amount: Target = None
     target_count: Integer(0, 2**31 - 1) | None = None
 

@@ -165,7 +165,9 @@ def test_lost_reasons(admin_api, manager_api):
     assert created.status_code == 201
     assert created.json()["order"] == 2
     assert manager_api.get(f"lost-reasons/{created.json()['id']}").status_code == 200
-    assert manager_api.patch(f"lost-reasons/{created.json()['id']}", {"order": 3}).status_code == 403
+    assert (
+        manager_api.patch(f"lost-reasons/{created.json()['id']}", {"order": 3}).status_code == 403
+    )
 
 
 def test_pipelines_and_stages(admin_api, manager_api, pipeline, stages):
@@ -173,12 +175,15 @@ def test_pipelines_and_stages(admin_api, manager_api, pipeline, stages):
     assert created.status_code == 201
     assert created.json()["is_default"] is False
     pipeline_id = created.json()["id"]
-    stage = admin_api.post("stages", {"pipeline_id": pipeline_id, "name": "Первый", "probability": 15})
+    stage = admin_api.post(
+        "stages", {"pipeline_id": pipeline_id, "name": "Первый", "probability": 15}
+    )
     assert stage.status_code == 201
     assert stage.json()["order"] == 1
-    assert admin_api.patch(f"stages/{stage.json()['id']}", {"rotting_days": 7}).json()[
-        "rotting_days"
-    ] == 7
+    assert (
+        admin_api.patch(f"stages/{stage.json()['id']}", {"rotting_days": 7}).json()["rotting_days"]
+        == 7
+    )
     assert admin_api.patch(f"stages/{stage.json()['id']}", {"probability": 101}).status_code == 422
     listed = manager_api.get("stages", {"pipeline_id": pipeline.pk}).json()
     assert [s["id"] for s in listed["items"]] == [s.pk for s in stages]

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import DepartmentFactory, UserFactory, make_deal
+from tests.factories import DepartmentFactory, UserFactory, make_deal, make_pipeline
 from voronka.activities.models import ActivityKind
 from voronka.activities.services import activity_complete, activity_log
 from voronka.pipeline.models import Deal
@@ -83,7 +83,9 @@ def test_my_rotting_deals_are_those_idle_beyond_their_stage_days(
     idle = make_deal(
         owner=seller, pipeline=pipeline, title="Застряла", at=timezone.now() - timedelta(days=5)
     )
-    make_deal(owner=seller, pipeline=pipeline, title="Свежая", at=timezone.now() - timedelta(days=2))
+    make_deal(
+        owner=seller, pipeline=pipeline, title="Свежая", at=timezone.now() - timedelta(days=2)
+    )
     make_deal(owner=colleague, pipeline=pipeline, at=timezone.now() - timedelta(days=9))
     client.force_login(seller)
 
@@ -182,3 +184,26 @@ def test_home_query_count_does_not_grow_with_data(
     with django_assert_max_num_queries(17):
         response = client.get(reverse("home"))
     assert response.context["team"]["totals"]["count"] == deal_count
+
+
+def test_another_pipeline_can_be_chosen_for_the_by_stage_table(client, seller, pipeline):
+    other = make_pipeline(("Осознание", "Интерес"), name="Проекты", is_default=False)
+    make_deal(owner=seller, pipeline=pipeline)
+    make_deal(owner=seller, pipeline=other, amount=Decimal("500"))
+    client.force_login(seller)
+
+    default = client.get(reverse("home"))
+    chosen = client.get(reverse("home"), {"pipeline": other.pk})
+
+    assert default.context["pipeline"] == pipeline
+    assert 'data-testid="home-pipelines"' in default.content.decode()
+    assert [row["count"] for row in chosen.context["mine"]["by_stage"]] == [1, 0]
+    assert chosen.context["mine"]["totals"]["amount"] == Decimal("500")
+
+
+def test_a_bad_pipeline_choice_is_a_4xx(client, seller, pipeline):
+    client.force_login(seller)
+    bad = client.get(reverse("home"), {"pipeline": "abc"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert bad.status_code == 400
+    assert bad.content.decode() == "The pipeline must be a number."
+    assert client.get(reverse("home"), {"pipeline": 99999}).status_code == 404

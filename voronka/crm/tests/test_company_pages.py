@@ -22,6 +22,12 @@ def team():
     return make_team()
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """Messages are asserted in English, whatever the organisation's language."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 def names(response) -> list[str]:
     return [company.name for company in response.context["page"]]
 

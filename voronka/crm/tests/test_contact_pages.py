@@ -242,7 +242,11 @@ def test_a_manager_adds_a_contact_to_a_visible_company(en_client, team, people):
     contact = Contact.objects.get(first_name="Мария")
     assert response.status_code == 302
     assert response["Location"] == reverse("crm:contact_detail", args=[contact.pk])
-    assert (contact.company, contact.owner, contact.phone) == (alfa, team.manager, "+7 900 000-00-00")
+    assert (contact.company, contact.owner, contact.phone) == (
+        alfa,
+        team.manager,
+        "+7 900 000-00-00",
+    )
 
 
 @pytest.mark.parametrize(
@@ -276,3 +280,12 @@ def test_editing_a_contact_saves_the_changes(en_client, team, people):
     assert response.status_code == 302
     olga.refresh_from_db()
     assert (olga.last_name, olga.email, olga.owner) == ("Смирнова-Петрова", "", team.manager)
+
+
+def test_an_empty_form_post_is_a_400_with_the_required_field_named(en_client, team):
+    en_client.force_login(team.manager)
+    for url in (reverse("crm:contact_create"), reverse("crm:company_create")):
+        response = en_client.post(url, {})
+        assert response.status_code == 400, url
+        assert "This field is required." in response.content.decode(), url
+    assert Contact.objects.count() == 0

@@ -112,7 +112,9 @@ def test_the_header_dropdown_answers_a_short_fragment(en_client, team, world):
 
 def test_every_page_has_the_search_box(en_client, team):
     en_client.force_login(team.viewer)
-    assert 'data-testid="global-search"' in en_client.get(reverse("crm:company_list")).content.decode()
+    assert (
+        'data-testid="global-search"' in en_client.get(reverse("crm:company_list")).content.decode()
+    )
 
 
 def test_search_costs_the_same_queries_for_few_and_many_matches(en_client, team, pipeline):

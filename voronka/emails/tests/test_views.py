@@ -10,6 +10,7 @@ from tests.factories import CompanyFactory, ContactFactory, UserFactory, make_de
 from voronka.activities.models import Activity
 from voronka.emails.models import EmailTemplate
 from voronka.emails.services import email_template_save
+from voronka.pipeline.models import Deal
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -197,7 +198,11 @@ def test_send_logs_an_email_activity_and_sends_through_the_backend(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             f"/emails/deal/{deal.pk}/compose/",
-            {"contact": contact.pk, "subject": "Привет, {contact.name}", "body": "Сумма {deal.amount}"},
+            {
+                "contact": contact.pk,
+                "subject": "Привет, {contact.name}",
+                "body": "Сумма {deal.amount}",
+            },
         )
     assert (response.status_code, response["Location"]) == (302, f"/deals/{deal.pk}/")
     assert len(mail.outbox) == 1
@@ -279,3 +284,34 @@ def test_the_card_links_to_compose(client, manager, deal):
     client.force_login(manager)
     html = client.get(f"/deals/{deal.pk}/").content.decode()
     assert f'href="/emails/deal/{deal.pk}/compose/" data-testid="email-compose"' in html
+
+
+def test_line_breaks_in_filled_values_never_reach_the_subject_header(
+    client, manager, deal, contact, django_capture_on_commit_callbacks
+):
+    Deal.objects.filter(pk=deal.pk).update(title="Станки\nЧПУ")
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/emails/deal/{deal.pk}/compose/",
+            {"contact": contact.pk, "subject": "КП: {deal.title}", "body": "b"},
+        )
+    assert response.status_code == 302
+    assert mail.outbox[0].subject == "КП: Станки ЧПУ"
+
+
+def test_a_failing_mail_server_does_not_break_the_page(
+    client, manager, deal, contact, django_capture_on_commit_callbacks, monkeypatch
+):
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("SMTP is down")
+
+    monkeypatch.setattr("voronka.emails.tasks.send_mail", refuse)
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/emails/deal/{deal.pk}/compose/",
+            {"contact": contact.pk, "subject": "s", "body": "b"},
+        )
+    assert response.status_code == 302
+    assert Activity.objects.filter(deal=deal, kind="email").count() == 1

@@ -32,9 +32,7 @@ def deal(team, pipeline):
         first_name="Ольга", last_name="Смирнова", email="olga@example.com", company=company
     )
     nomail = ContactFactory(first_name="Борис", last_name="Безпочтов", email="", company=company)
-    return make_deal(
-        owner=team.manager, title="Насосы", company=company, contacts=[olga, nomail]
-    )
+    return make_deal(owner=team.manager, title="Насосы", company=company, contacts=[olga, nomail])
 
 
 def request_url(deal):

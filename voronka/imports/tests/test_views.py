@@ -44,7 +44,9 @@ def _upload(client, data: bytes, name: str = "deals.csv", kind: str = "deals"):
 
 
 def test_managers_and_viewers_get_403_on_every_import_page(client, admin):
-    job_pk = ImportJob.objects.create(kind="deals", created_by=admin, file_name="x.csv", content=b"").pk
+    job_pk = ImportJob.objects.create(
+        kind="deals", created_by=admin, file_name="x.csv", content=b""
+    ).pk
     for role in ("manager", "viewer"):
         client.force_login(UserFactory(role=role))
         for url in (
@@ -94,9 +96,7 @@ def test_a_too_large_file_gets_413(client, admin, settings):
     assert "The file is 1.1 MB; the limit is 1 MB." in response.content.decode()
 
 
-def test_the_wizard_maps_own_columns_and_values_checks_and_imports(
-    client, admin, seller, stages
-):
+def test_the_wizard_maps_own_columns_and_values_checks_and_imports(client, admin, seller, stages):
     client.force_login(admin)
     response = _upload(client, csv_bytes(OWN_HEADERS, OWN_ROWS, delimiter=";", encoding="cp1251"))
     job = ImportJob.objects.get()
@@ -166,7 +166,11 @@ def test_broken_rows_are_reported_and_imported_only_with_consent(client, admin, 
     assert Deal.objects.count() == 0
 
     errors = client.get(reverse("imports:job_errors", args=[job.pk]) + "?format=csv")
-    lines = list(csv.reader(io.StringIO(b"".join(errors.streaming_content).decode("utf-8-sig")), delimiter=";"))
+    lines = list(
+        csv.reader(
+            io.StringIO(b"".join(errors.streaming_content).decode("utf-8-sig")), delimiter=";"
+        )
+    )
     assert lines == [["Line", "Column", "Problem"], ["4", "Что продаём", "Required."],
                      ["5", "Деньги", "«много» is not a number."]]  # fmt: skip
 
@@ -233,12 +237,12 @@ def test_exports_give_every_visible_row_with_constant_queries(
     rows = exported("deals")
     assert rows[0][:3] == ["Id", "External id", "Deal title"]
     assert [row[2] for row in rows[1:]] == ["Своя сделка"]
-    for entity in ("deals", "companies", "contacts", "activities", "stage_history"):
+    for entity in ("deals", "companies", "contacts", "activities", "stage_history", "users"):
         with django_assert_max_num_queries(6):
             exported(entity)
     for _ in range(20):
         make_deal(owner=mine)
-    for entity in ("deals", "companies", "contacts", "activities", "stage_history"):
+    for entity in ("deals", "companies", "contacts", "activities", "stage_history", "users"):
         with django_assert_max_num_queries(6):
             exported(entity)
     assert len(exported("deals")) == 22
@@ -256,7 +260,9 @@ def test_the_start_page_costs_the_same_queries_with_many_jobs(
     with django_assert_max_num_queries(8):
         assert client.get(reverse("imports:start")).status_code == 200
     for number in range(15):
-        ImportJob.objects.create(kind="deals", created_by=admin, file_name=f"{number}.csv", content=b"")
+        ImportJob.objects.create(
+            kind="deals", created_by=admin, file_name=f"{number}.csv", content=b""
+        )
     with django_assert_max_num_queries(8):
         assert client.get(reverse("imports:start")).status_code == 200
 

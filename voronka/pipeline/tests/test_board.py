@@ -318,6 +318,7 @@ def test_move_calls_the_service_and_answers_card_and_totals(client, seller, pipe
     }
     assert f'data-deal-id="{deal.pk}"' in data["card"]
     assert f'data-version="{deal.version}"' in data["card"]
+    assert "10\xa0000&nbsp;₽" in data["card"]
     change = StageChange.objects.filter(deal=deal).latest("pk")
     assert (change.from_stage_id, change.to_stage_id, change.changed_by) == (
         stages[0].pk,
@@ -331,7 +332,9 @@ def test_move_totals_follow_the_board_filters(client, seller, colleague, head, p
     make_deal(owner=colleague, pipeline=pipeline, amount=Decimal("3000"))
     client.force_login(head)
     data = move(client, mine, stages[1], owner=seller.pk).json()
-    assert data["columns"] == {str(stages[1].pk): {"count": 1, "amount": "1\xa0000", "weighted": "200"}}
+    assert data["columns"] == {
+        str(stages[1].pk): {"count": 1, "amount": "1\xa0000", "weighted": "200"}
+    }
 
 
 def test_move_refused_by_an_exit_requirement_is_400_with_the_reason(
@@ -411,6 +414,22 @@ def test_another_managers_deal_is_404(client, seller, colleague, pipeline, stage
     )
 
 
+def test_unknown_deal_is_404_with_a_message(client, seller, pipeline, stages):
+    client.force_login(seller)
+    response = client.post(
+        reverse("pipeline:board_move", args=[99999]),
+        {"stage": stages[1].pk, "version": 1},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 404
+    assert response.json() == {
+        "ok": False,
+        "code": "not_found",
+        "message": "This deal does not exist or is not yours to see.",
+        "field": None,
+    }
+
+
 def test_head_moves_a_department_deal(client, colleague, head, pipeline, stages):
     deal = make_deal(owner=colleague, pipeline=pipeline)
     client.force_login(head)
@@ -484,3 +503,30 @@ def test_win_refused_by_exit_requirement(client, seller, pipeline, stages):
     response = client.post(reverse("pipeline:board_win", args=[deal.pk]), {"version": deal.version})
     assert response.status_code == 400
     assert response.json()["code"] == "stage_exit_requirement_missing"
+
+
+def test_board_without_an_active_pipeline_explains_what_to_do(client, seller):
+    client.force_login(seller)
+    response = client.get(reverse("pipeline:board_default"), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "There is no active pipeline yet." in response.content.decode()
+
+
+def test_load_more_of_a_stage_from_another_pipeline_is_404(client, seller, pipeline):
+    other = make_pipeline(name="Другая", is_default=False)
+    client.force_login(seller)
+    url = reverse("pipeline:board_column", args=[pipeline.pk, other.stages.first().pk])
+    assert client.get(url).status_code == 404
+
+
+def test_head_board_query_count_does_not_grow_with_deals(
+    client, seller, head, pipeline, stages, django_assert_max_num_queries
+):
+    for deal_count in (5, 120):
+        _bulk_deals(seller, pipeline, stages, deal_count)
+        client.force_login(head)
+        client.get(board_url(pipeline))
+        # One more than the unfiltered board: the chosen department is validated.
+        with django_assert_max_num_queries(15):
+            response = client.get(board_url(pipeline, department=head.department_id))
+        assert response.status_code == 200

@@ -458,3 +458,65 @@ def test_viewer_cannot_tick_the_playbook(client, deal, stages):
     client.force_login(UserFactory(role="viewer", department=None))
     assert client.post(f"/deals/{deal.pk}/playbook/{step.pk}/done/").status_code == 403
     assert not PlaybookStepCompletion.objects.exists()
+
+
+def test_product_search_offers_matching_active_products_with_price(signed_in, deal):
+    ProductFactory(name="Станок ЧПУ VX-500", sku="VX-500", price=Decimal("640000"))
+    ProductFactory(name="Пусконаладка", sku="SRV-1", price=Decimal("85000.5"))
+    ProductFactory(name="Станок старый", sku="OLD", is_active=False)
+    html = signed_in.get("/deals/options/products/?q=станок").content.decode()
+    assert html.count("<option") == 2  # the empty choice and one match
+    assert "Станок ЧПУ VX-500 · 640,000.00</option>" in html
+    html = signed_in.get("/deals/options/products/?q=srv").content.decode()
+    assert "Пусконаладка · 85,000.50</option>" in html
+
+
+def test_the_card_lists_at_most_the_option_limit_of_products(signed_in, deal):
+    from voronka.pipeline.forms import OPTION_LIMIT
+
+    ProductFactory.create_batch(OPTION_LIMIT + 5)
+    html = signed_in.get(f"/deals/{deal.pk}/").content.decode()
+    section = html.split('data-testid="product-select"')[1].split("</select>")[0]
+    assert section.count("<option") == OPTION_LIMIT + 1
+
+
+def test_amount_typed_the_russian_way_is_understood(signed_in, deal):
+    signed_in.defaults["HTTP_ACCEPT_LANGUAGE"] = "ru"
+    response = signed_in.post(
+        f"/deals/{deal.pk}/edit/amount/", {"amount": "2 500,50", "version": 1}, **HTMX
+    )
+    assert response.status_code == 200
+    assert reload(deal).amount == Decimal("2500.50")
+    # Russian shows the same figure grouped by non-breaking spaces, with a decimal comma.
+    assert 'data-testid="deal-amount">2\xa0500,50 RUB</span>' in response.content.decode()
+
+
+def test_amount_typed_with_english_grouping_is_understood(signed_in, deal):
+    response = signed_in.post(
+        f"/deals/{deal.pk}/edit/amount/", {"amount": "2,500.50", "version": 1}, **HTMX
+    )
+    assert response.status_code == 200
+    assert reload(deal).amount == Decimal("2500.50")
+
+
+def test_ambiguous_amount_in_english_is_400(signed_in, deal):
+    response = signed_in.post(
+        f"/deals/{deal.pk}/edit/amount/", {"amount": "2500,5", "version": 1}, **HTMX
+    )
+    assert response.status_code == 400
+    assert "Enter a number." in response.content.decode()
+    assert reload(deal).amount == Decimal("1000.00")
+
+
+def test_line_item_quantity_and_price_with_decimal_commas(signed_in, deal):
+    signed_in.defaults["HTTP_ACCEPT_LANGUAGE"] = "ru"
+    product = ProductFactory(price=Decimal("100"))
+    response = signed_in.post(
+        f"/deals/{deal.pk}/line-items/",
+        {"product": product.pk, "quantity": "1,5", "unit_price": "1 000,10", "version": 1},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    item = DealLineItem.objects.get(deal=deal)
+    assert (item.quantity, item.unit_price) == (Decimal("1.50"), Decimal("1000.10"))
+    assert reload(deal).amount == Decimal("1500.15")

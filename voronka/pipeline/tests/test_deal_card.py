@@ -72,6 +72,8 @@ def test_viewer_reads_without_edit_controls(client, deal):
     assert 'data-testid="deal-win"' not in html
     assert 'data-testid="composer-save"' not in html
     assert "pencil" not in html
+    assert 'data-testid="email-compose"' not in html
+    assert 'data-testid="document-upload"' not in html
 
 
 def test_anonymous_is_sent_to_login(client, deal):

@@ -159,6 +159,7 @@ def test_htmx_refresh_answers_the_table_only(en_client, team, deals):
     assert "<html" not in body
     assert 'data-testid="deal-table"' in body
     assert "Насосы" in body and "Клапаны" not in body
+    assert '<strong data-testid="list-count">1</strong> deal ·' in body
 
 
 @pytest.mark.parametrize("user_role", ["head", "manager"])
@@ -413,4 +414,20 @@ def test_bulk_refuses_more_deals_than_its_limit(en_client, team, deals, monkeypa
     )
     assert response.status_code == 400
     assert "At most 3 deals at once" in response.content.decode()
+    assert not OwnerChange.objects.exists()
+
+
+def test_bulk_scope_all_with_an_invalid_filter_changes_nothing(en_client, team, deals):
+    en_client.force_login(team.head)
+    response = en_client.post(
+        BULK,
+        {
+            "action": "reassign",
+            "owner": team.manager.pk,
+            "scope": "all",
+            "filters": f"owner={team.stranger.pk}",
+        },
+    )
+    assert response.status_code == 400
+    assert "Some filters are not valid: fix them and repeat." in response.content.decode()
     assert not OwnerChange.objects.exists()

@@ -15,7 +15,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, F, FloatField, Sum, Value, Window
 from django.db.models.functions import Cast, Coalesce, RowNumber
-from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -370,7 +370,12 @@ def _moved_answer(request, deal: Deal):
         _decorate([deal], {stage.pk: stage})
         card = render_to_string(
             "pipeline/board_card.html",
-            {"deal": deal, "currency": organisation.currency, "can_move": True},
+            {
+                "deal": deal,
+                "currency": organisation.currency,
+                "currency_symbol": symbol,
+                "can_move": True,
+            },
             request=request,
         )
     return JsonResponse(
@@ -402,7 +407,10 @@ def _board_action(handler):
             .first()
         )
         if deal is None:
-            raise Http404
+            # Unknown and invisible look the same: nobody learns which deals exist.
+            return _json_error(
+                _("This deal does not exist or is not yours to see."), 404, code="not_found"
+            )
         try:
             error = handler(request, deal)
         except DomainError as exc:

@@ -10,7 +10,6 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
@@ -24,6 +23,7 @@ from voronka.accounts.visibility import visible_companies, visible_contacts, vis
 from voronka.activities.models import ActivityKind
 from voronka.catalog.models import Product
 from voronka.core.errors import DomainError, NotPermitted, StaleVersion
+from voronka.crm.selectors import text_match
 from voronka.pipeline import services
 from voronka.pipeline.forms import (
     OPTION_LIMIT,
@@ -249,15 +249,13 @@ def deal_options(request, kind):
     if kind == "companies":
         rows = visible_companies(request.user).order_by("name")
         if query:
-            rows = rows.filter(name__icontains=query)
+            rows = rows.filter(text_match("name", query))
         selected_ids = request.GET.getlist("company")
         empty = True
     elif kind == "contacts":
         rows = visible_contacts(request.user).order_by("last_name", "first_name")
         if query:
-            rows = rows.filter(last_name__icontains=query) | rows.filter(
-                first_name__icontains=query
-            )
+            rows = rows.filter(text_match("last_name", query) | text_match("first_name", query))
         selected_ids = request.GET.getlist("contacts")
         empty = False
     elif kind == "products":
@@ -267,7 +265,7 @@ def deal_options(request, kind):
     selected_ids = [value for value in selected_ids if value.isdigit()]
     selected = list(rows.model.objects.filter(pk__in=selected_ids).filter(pk__in=rows.values("pk")))
     options = [row for row in rows[:OPTION_LIMIT] if row.pk not in {s.pk for s in selected}]
-    html = format_html('<option value="">—</option>') if empty else ""
+    html = format_html('<option value="">{}</option>', "—") if empty else ""
     html += format_html_join(
         "", '<option value="{}" selected>{}</option>', ((s.pk, str(s)) for s in selected)
     )
@@ -281,7 +279,7 @@ def product_options(request, query: str) -> HttpResponse:
     """Active catalogue products matching the name or SKU, with their price, for the card."""
     rows = Product.objects.filter(is_active=True).order_by("name")
     if query:
-        rows = rows.filter(Q(name__icontains=query) | Q(sku__icontains=query))
+        rows = rows.filter(text_match("name", query) | text_match("sku", query))
     html = format_html('<option value="">{}</option>', _("Add a product…"))
     html += format_html_join(
         "",

@@ -88,6 +88,9 @@ def _filtered_deals(request, params: QueryDict):
     if "created" in form.fields:
         for widget in form.fields["created"].widget.widgets:
             widget.input_type = "date"
+    if "only_rotting" in form.fields:
+        # A checkbox reads better than a yes/no/unknown select; it sends "true" like the board's.
+        form.fields["only_rotting"].widget = forms.CheckboxInput(attrs={"value": "true"})
     return filterset
 
 
@@ -217,7 +220,12 @@ def deal_bulk(request):
 
     data = form.cleaned_data
     if data["scope"] == "all":
-        deals = _filtered_deals(request, QueryDict(filters_query)).qs
+        filterset = _filtered_deals(request, QueryDict(filters_query))
+        if filterset.errors:
+            # An ignored filter would widen "all filtered deals" beyond what the user saw.
+            message = _("Some filters are not valid: fix them and repeat.")
+            return _refuse(request, back, [message])
+        deals = filterset.qs
     else:
         deals = visible_deals(user).filter(pk__in=selected)
     deals = deals.select_related("stage", "furthest_stage", "pipeline", "owner").order_by("pk")

@@ -80,6 +80,29 @@ def test_heads_set_plans_for_their_people_only(team):
         )
 
 
+def test_heads_set_customer_plans_only_for_customers_they_see(team):
+    hidden = CompanyFactory(owner=team["stranger"])
+    with pytest.raises(services.PlanNotAllowed):
+        services.plan_create(
+            user=team["head"],
+            period="month",
+            period_start=MAY,
+            dimension="customer",
+            target=hidden,
+            target_amount=Decimal(1),
+        )
+    own = CompanyFactory(owner=team["m1"])
+    plan = services.plan_create(
+        user=team["head"],
+        period="month",
+        period_start=MAY,
+        dimension="customer",
+        target=own,
+        target_amount=Decimal(1),
+    )
+    assert list(visible_plans(team["head"])) == [plan]
+
+
 def test_managers_cannot_set_plans(team):
     with pytest.raises(services.PlanNotAllowed) as error:
         employee_plan(team["m1"], team["m1"])
@@ -163,10 +186,16 @@ def sales(team, admin_user):
     deal(m2, 30000, close=date(2026, 5, 5))
     deal(stranger, 70000, won=day(5, 15))
     # The open deal sells 20 servers at 5 000 (its amount stays 100 000).
-    line_item_add(deal=open_deal, product=server, quantity=Decimal(20), unit_price=Decimal(5000), user=m1)
+    line_item_add(
+        deal=open_deal, product=server, quantity=Decimal(20), unit_price=Decimal(5000), user=m1
+    )
     won_with_server = deal(m2, 0, close=None)
-    line_item_add(deal=won_with_server, product=server, quantity=Decimal(2), unit_price=None, user=m2)
-    deal_win(deal=won_with_server.__class__.objects.get(pk=won_with_server.pk), user=m2, at=day(5, 3))
+    line_item_add(
+        deal=won_with_server, product=server, quantity=Decimal(2), unit_price=None, user=m2
+    )
+    deal_win(
+        deal=won_with_server.__class__.objects.get(pk=won_with_server.pk), user=m2, at=day(5, 3)
+    )
 
     plans = {
         "m1": employee_plan(m1, admin_user, amount=200000, target_count=4),
@@ -357,7 +386,12 @@ def test_create_plan_through_the_form(client, team):
     assert stranger.status_code == 400
     missing = client.post(
         reverse("plans:create"),
-        {"period": "month", "period_day": "2026-04-01", "dimension": "product", "target_amount": "1"},
+        {
+            "period": "month",
+            "period_day": "2026-04-01",
+            "dimension": "product",
+            "target_amount": "1",
+        },
     )
     assert missing.status_code == 400
     assert Plan.objects.count() == 1

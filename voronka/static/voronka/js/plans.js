@@ -7,7 +7,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const update = () => {
     Object.entries(targets).forEach(([key, name]) => {
       const field = form.querySelector(`[data-field=${name}]`);
-      if (field) field.hidden = key !== dimension.value;
+      if (field) field.style.display = key === dimension.value ? "" : "none";
     });
   };
   dimension.addEventListener("change", update);

@@ -1,0 +1,91 @@
+"""Sales plans in a real browser: a head creates a plan and sees its progress; screenshots."""
+
+import os
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import DepartmentFactory, UserFactory, make_deal, make_pipeline
+from voronka.pipeline.services import deal_win
+from voronka.plans.models import Plan
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SHOTS = Path(os.environ.get("VORONKA_SHOTS", "/tmp/shots/hE"))
+
+
+def test_head_creates_a_plan_and_sees_progress(page, login):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    department = DepartmentFactory(name="Москва")
+    head = UserFactory(role="head", department=department, username="head")
+    manager = UserFactory(
+        role="manager", department=department, first_name="Анна", last_name="Соколова"
+    )
+    pipeline = make_pipeline()
+    now = timezone.now()
+    deal = make_deal(owner=manager, pipeline=pipeline, amount=Decimal(60000), at=now)
+    deal_win(deal=deal, user=manager, at=now + timedelta(minutes=1))
+    make_deal(
+        owner=manager,
+        pipeline=pipeline,
+        amount=Decimal(100000),
+        at=now,
+        expected_close_date=timezone.localdate(),
+    )
+
+    login(head)
+    page.goto(f"{page.base_url}/plans/")
+    page.wait_for_selector("[data-testid=plans-empty]")
+    page.click("[data-testid=plan-create]")
+    # Only the employee field shows for an employee plan.
+    assert page.is_visible("[data-field=user]")
+    assert not page.is_visible("[data-field=product]")
+    page.select_option("select[name=period]", "month")
+    page.select_option("select[name=user]", str(manager.pk))
+    page.fill("input[name=target_amount]", "200000")
+    page.click("[data-testid=save]")
+    page.wait_for_selector("[data-testid=employee-table]")
+    plan = Plan.objects.get()
+    assert (plan.user_id, plan.target_amount) == (manager.pk, Decimal(200000))
+    row = page.locator("[data-testid=employee-table] tbody tr").first
+    assert "Анна Соколова" in row.inner_text()
+    assert "30 %" in row.inner_text()  # 60 000 of 200 000
+    page.wait_for_selector("#plans-chart .main-svg")
+    page.screenshot(path=str(SHOTS / "browser-plans-head-ru.png"), full_page=True)
+
+    page.click(f"[data-testid=plan-{plan.pk}] a")
+    page.fill("input[name=target_amount]", "-5")
+    page.click("[data-testid=save]")
+    page.wait_for_selector("[data-testid=error-target_amount]")
+    page.screenshot(path=str(SHOTS / "browser-plan-edit-error-ru.png"), full_page=True)
+
+
+def test_business_analytics_pages_draw_their_charts(page, login):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    head = UserFactory(role="head", username="head2")
+    manager = UserFactory(role="manager", department=head.department)
+    pipeline = make_pipeline()
+    now = timezone.now()
+    for index in range(6):
+        deal = make_deal(
+            owner=manager,
+            pipeline=pipeline,
+            amount=Decimal(10000 * (index + 1)),
+            at=now - timedelta(days=7 * index + 20),
+            expected_close_date=timezone.localdate() + timedelta(days=30),
+        )
+        if index % 2:
+            deal_win(deal=deal, user=manager, at=now - timedelta(days=7 * index + 10))
+    login(head)
+    for path, chart in [
+        ("inflow", "inflow-chart"),
+        ("channels", "channels-conversion"),
+        ("forecast", "forecast-chart"),
+        ("repeat", "repeat-rate-chart"),
+    ]:
+        page.goto(f"{page.base_url}/analytics/{path}/")
+        page.wait_for_selector(f"#{chart} .main-svg")
+        page.screenshot(path=str(SHOTS / f"browser-{path}-head-ru.png"), full_page=True)
