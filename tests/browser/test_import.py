@@ -41,7 +41,8 @@ def test_upload_map_check_and_import_a_csv_with_own_column_names(browser, live_s
         viewport={"width": 1366, "height": 800}, locale="en-US" if language == "en" else "ru-RU"
     )
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)
+    page.set_default_navigation_timeout(60_000)
     try:
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("input[name=username]", admin.username)

@@ -25,6 +25,11 @@ from voronka.pipeline.models import Deal, DealLineItem, Pipeline, Stage, StageVi
 DEFAULT_PERIOD_DAYS = 365
 
 
+def date_widget() -> forms.DateInput:
+    """<input type="date"> only accepts ISO dates, whatever the page's language."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 def day_start(day: date) -> datetime:
     """The first moment of ``day`` in the current time zone (aware)."""
     return timezone.make_aware(datetime.combine(day, time.min))
@@ -127,12 +132,8 @@ class AnalyticsFilterForm(forms.Form):
     pipeline = forms.ModelChoiceField(
         label=_("Pipeline"), queryset=Pipeline.objects.none(), required=False, empty_label=None
     )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=date_widget())
+    date_to = forms.DateField(label=_("To"), required=False, widget=date_widget())
     department = forms.ModelChoiceField(
         label=_("Department"),
         queryset=Department.objects.none(),

@@ -29,21 +29,20 @@ def recompute_win_probabilities_task(pipeline_id: int | None = None) -> int:
 def on_deal_closed(event: str, payload: dict) -> None:
     """After a deal is won or lost the history changed: schedule a recomputation of its pipeline.
 
-    Runs after commit (``core.events``). With a backend that can defer, the task runs
-    ``RECOMPUTE_DELAY`` later and further closings meanwhile are folded into it (a cache key
-    per pipeline); a backend without deferral (the inline one in tests) runs it at once.
+    Runs after commit (``core.events``). The first closing in a pipeline sets a cache key for
+    ``RECOMPUTE_DELAY`` and enqueues one task, to run that much later when the backend can defer
+    (at once otherwise); further closings meanwhile (a busy day, an import) add nothing.
     """
     pipeline_id = payload.get("pipeline_id")
     if pipeline_id is None:
         return
-    if not default_task_backend.supports_defer:
-        recompute_win_probabilities_task.enqueue(pipeline_id)
-        return
     key = f"analytics:win-probability-recompute:{pipeline_id}"
-    if cache.add(key, 1, timeout=int(RECOMPUTE_DELAY.total_seconds())):
-        recompute_win_probabilities_task.using(run_after=timezone.now() + RECOMPUTE_DELAY).enqueue(
-            pipeline_id
-        )
+    if not cache.add(key, 1, timeout=int(RECOMPUTE_DELAY.total_seconds())):
+        return
+    task = recompute_win_probabilities_task
+    if default_task_backend.supports_defer:
+        task = task.using(run_after=timezone.now() + RECOMPUTE_DELAY)
+    task.enqueue(pipeline_id)
 
 
 def subscribe_to_deal_events() -> None:

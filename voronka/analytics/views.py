@@ -108,7 +108,7 @@ def _delta(current, previous) -> str:
     if current is None or previous is None:
         return ""
     difference = (current - previous) * 100
-    return f"{difference:+.1f} pp"
+    return _("%(difference)s pp") % {"difference": f"{difference:+.1f}"}
 
 
 # --- Funnel --------------------------------------------------------------------------------
@@ -436,6 +436,8 @@ def velocity_page(request):
 
 def _build_win_probability(analytics_filter, user, *, with_model=False) -> dict:
     overview = win_probability_overview(analytics_filter, user, with_model=with_model)
+    for deal in overview.deals:  # the same number format as the other tables
+        deal.amount_text, deal.weighted_text = _number(deal.amount), _number(deal.weighted)
     names = [stage.name for stage in overview.stages]
     amounts = charts.bar_chart(
         names,

@@ -12,6 +12,8 @@ The Voronka REST API. Authenticate with a personal token from the “API tokens�
 (`Authorization: Bearer vrk_…`) or, in the browser, with your session (send `X-CSRFToken`).
 The API shows and changes exactly what the token's user may see and change on the pages.
 
+Amounts go in as integers or decimal strings (`"1500.50"`, never floats) and come back as
+decimal strings; days are `YYYY-MM-DD`, moments ISO 8601 with a time zone.
 Lists take `limit` (1–200, default 50) and `offset`, and answer `{"items": [...], "count": n}`.
 Errors are JSON: `{"code": "...", "message": "...", "fields": {"field": ["message"]}}`:
 401 without a valid token or session, 403 when the role does not allow the action, 404 for a

@@ -222,3 +222,10 @@ def test_query_count_does_not_grow_with_data(client, scenario, page, django_asse
     Deal.objects.filter(status="open").update(stage_entered_at=at(-60))
     with django_assert_max_num_queries(MAX_QUERIES[page]):
         assert client.get(reverse(page), PERIOD_QUERY).status_code == 200
+
+
+def test_date_inputs_keep_iso_dates_in_russian(client, scenario):
+    client.force_login(scenario.head)
+    client.cookies["django_language"] = "ru"
+    response = client.get(reverse("analytics:funnel"), PERIOD_QUERY)
+    assert b'type="date" name="date_from" value="2026-03-01"' in response.content

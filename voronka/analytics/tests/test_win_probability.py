@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import translation
 
@@ -192,6 +193,7 @@ def test_command_rejects_unknown_pipeline(history):
 
 
 def test_closing_a_deal_recomputes_its_pipeline(history, django_capture_on_commit_callbacks):
+    cache.clear()
     Deal.objects.update(win_probability=None)
     o3 = history["O3"]
     with django_capture_on_commit_callbacks(execute=True):
@@ -200,6 +202,11 @@ def test_closing_a_deal_recomputes_its_pipeline(history, django_capture_on_commi
     assert set(
         Deal.objects.filter(win_probability__isnull=False).values_list("title", flat=True)
     ) == {"O1", "O2"}
+    # A second closing soon after is folded into the first recomputation.
+    Deal.objects.update(win_probability=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        deal_win(deal=history["O2"], user=history["owner"])
+    assert not Deal.objects.filter(win_probability__isnull=False).exists()
 
 
 def test_overview_weighted_pipeline(history):
