@@ -52,6 +52,7 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
         counts = ", ".join(f"{name}: {count}" for name, count in summary.counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data generated in {elapsed:.1f} s ({counts})."))
+        self._refresh_planner_statistics()
         self._recompute_win_probabilities()
         self.stdout.write(
             f"Demo users (password «{DEMO_PASSWORD}»): head.msk, head.spb, head.reg (heads), "
@@ -61,6 +62,15 @@ class Command(BaseCommand):
     def _progress(self, text: str) -> None:
         self.stdout.write(text, ending="")
         self.stdout.flush()
+
+    def _refresh_planner_statistics(self) -> None:
+        """A bulk load leaves PostgreSQL without statistics until autovacuum gets to it, and the
+        planner then picks nested loops for the analytics queries (5.5 s instead of 0.9 s)."""
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
 
     def _recompute_win_probabilities(self) -> None:
         """Fill the cached win probability when the analytics app provides the estimator."""
