@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from voronka.core import events
 from voronka.core.errors import DomainError
 
 from . import services
@@ -34,6 +35,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 class WebhookEndpointAdminForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        label=_("Events"),
+        choices=[(name, name) for name in events.ALL_EVENTS],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     class Meta:
         model = WebhookEndpoint
         fields = ["url", "secret", "events", "description", "is_active"]

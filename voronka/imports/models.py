@@ -13,6 +13,7 @@ class ImportKind(models.TextChoices):
 
 class ImportStatus(models.TextChoices):
     UPLOADED = "uploaded", _("Uploaded")
+    CHECKING = "checking", _("Checking")
     CHECKED = "checked", _("Checked")
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Importing")

@@ -630,6 +630,23 @@ def import_check(*, job: ImportJob) -> dict:
     return report
 
 
+def import_check_start(*, job: ImportJob) -> bool:
+    """Run the dry run now for small files, through a task worker for large ones.
+
+    Returns True when the check was queued (the job shows CHECKING until it is done).
+    """
+    from .tasks import run_check
+
+    if job.row_count > background_threshold():
+        job.status = ImportStatus.CHECKING
+        job.report = {}
+        job.save(update_fields=["status", "report"])
+        transaction.on_commit(lambda: run_check.enqueue(job.pk))
+        return True
+    import_check(job=job)
+    return False
+
+
 def _display(value) -> str:
     if value is None:
         return ""

@@ -13,3 +13,15 @@ def run_import(job_id: int) -> dict:
         return {"status": job.status}
     job = import_run(job=job)
     return {"status": job.status, "created": job.created_count, "failed": job.failed_count}
+
+
+@task()
+def run_check(job_id: int) -> dict:
+    from .models import ImportJob, ImportStatus
+    from .services import import_check
+
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if job.status != ImportStatus.CHECKING:
+        return {"status": job.status}
+    report = import_check(job=job)
+    return {"status": ImportStatus.CHECKED, "valid": report["valid"], "invalid": report["invalid"]}

@@ -9,7 +9,7 @@ import tempfile
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -118,7 +118,7 @@ def columns(request, pk: int):
         else:
             if services.unknown_values(job):
                 return redirect("imports:values", job.pk)
-            services.import_check(job=job)
+            services.import_check_start(job=job)
             return redirect("imports:check", job.pk)
     elif request.method == "POST":
         status = 400
@@ -149,7 +149,7 @@ def values(request, pk: int):
             form.add_error(None, error.message)
             status = error.status
         else:
-            services.import_check(job=job)
+            services.import_check_start(job=job)
             return redirect("imports:check", job.pk)
     elif request.method == "POST":
         status = 400
@@ -165,8 +165,18 @@ def check(request, pk: int):
     job = _job(request, pk)
     if job.is_running or job.status in {ImportStatus.DONE, ImportStatus.FAILED}:
         return redirect("imports:job", job.pk)
-    if job.status != ImportStatus.CHECKED:
-        services.import_check(job=job)
+    if job.status in {ImportStatus.UPLOADED, ImportStatus.CANCELLED}:
+        services.import_check_start(job=job)
+    if job.status == ImportStatus.CHECKING:
+        # A large file is checked by a task worker; the page polls until the report is ready.
+        if request.htmx:
+            return render(request, "imports/partials/checking.html", {"job": job})
+        context = {"job": job, "steps": _steps("check")}
+        return render(request, "imports/checking.html", context)
+    if request.htmx and request.method == "GET":
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = request.path
+        return response
     form = StartForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():

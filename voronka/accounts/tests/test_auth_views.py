@@ -213,7 +213,8 @@ def test_password_change_keeps_the_session_and_takes_effect(client, seller):
         ("de-DE", "ru"),
     ],
 )
-def test_language_follows_the_browser_with_russian_by_default(client, accept, expected):
+def test_language_follows_the_browser_with_russian_by_default(client, settings, accept, expected):
+    settings.LANGUAGE_CODE = "ru"  # production's default (tests run in English)
     response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE=accept)
     assert f'<html lang="{expected}">' in response.content.decode()
 

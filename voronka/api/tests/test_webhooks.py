@@ -226,7 +226,7 @@ def test_webhooks_page_query_count_does_not_grow(client, admin_user, django_asse
 def test_the_admin_site_checks_webhook_endpoints_like_the_settings_page(client, admin_user):
     client.force_login(admin_user)
     url = reverse("admin:api_webhookendpoint_add")
-    base = {"url": "https://example.com/hook", "events": '["deal.won"]', "is_active": "on"}
+    base = {"url": "https://example.com/hook", "events": ["deal.won"], "is_active": "on"}
     refused = client.post(url, {**base, "secret": "short"})
     assert refused.status_code == 200
     assert "secret" in refused.context["adminform"].form.errors

@@ -68,7 +68,7 @@ def test_a_100k_row_deals_file_imports_within_the_budget(
     cpu = cpu_finished - cpu_started
     with capsys.disabled():
         print(
-            f"\n100k import on {connection.vendor}: read+check {checked - started:.1f} s, "
+            f"\n{ROWS} rows import on {connection.vendor}: read+check {checked - started:.1f} s, "
             f"import {finished - checked:.1f} s ({ROWS / (finished - checked):.0f} rows/s), "
             f"wall {finished - started:.1f} s, CPU of this process {cpu:.1f} s"
         )

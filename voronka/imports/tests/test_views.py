@@ -207,7 +207,20 @@ def test_a_large_upload_is_imported_by_the_task_worker(
     job = ImportJob.objects.get()
     mapping = {"external_id": "0", "title": "1", "amount": "2", "stage": "3", "owner": "4",
                "lead_source": "5"}  # fmt: skip
-    client.post(reverse("imports:columns", args=[job.pk]), mapping)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(reverse("imports:columns", args=[job.pk]), mapping)
+    check_url = reverse("imports:check", args=[job.pk])
+    page = client.get(check_url).content.decode()
+    assert 'data-testid="import-checking"' in page and 'hx-trigger="every 1s"' in page
+    assert (
+        'data-testid="import-checking"'
+        in client.get(check_url, headers={"HX-Request": "true"}).content.decode()
+    )
+    for callback in callbacks:  # the task worker checks the file
+        callback()
+    polled = client.get(check_url, headers={"HX-Request": "true"})
+    assert (polled.status_code, polled["HX-Redirect"]) == (204, check_url)
+    assert client.get(check_url).context["report"]["valid"] == 5
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         client.post(reverse("imports:check", args=[job.pk]), {"on_match": "update"})
     job.refresh_from_db()

@@ -304,6 +304,7 @@ def _bulk_deals(owner, pipeline, stages, count):
 def test_move_calls_the_service_and_answers_card_and_totals(client, seller, pipeline, stages):
     deal = make_deal(owner=seller, pipeline=pipeline, amount=Decimal("10000"))
     client.force_login(seller)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ru"
 
     response = move(client, deal, stages[1])
 
@@ -331,6 +332,7 @@ def test_move_totals_follow_the_board_filters(client, seller, colleague, head, p
     mine = make_deal(owner=seller, pipeline=pipeline, amount=Decimal("1000"))
     make_deal(owner=colleague, pipeline=pipeline, amount=Decimal("3000"))
     client.force_login(head)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ru"
     data = move(client, mine, stages[1], owner=seller.pk).json()
     assert data["columns"] == {
         str(stages[1].pk): {"count": 1, "amount": "1\xa0000", "weighted": "200"}
