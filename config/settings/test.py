@@ -14,3 +14,4 @@ ALLOWED_HOSTS = ["*"]
 # Assertions are written against the English source strings; tests that check Russian ask for
 # it (Accept-Language or the language cookie). Production keeps Russian as the default.
 LANGUAGE_CODE = "en"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
