@@ -64,7 +64,12 @@ def main():
                     f"{user.role:8} {page:32} {label:8} {seconds * 1000:10.1f} "
                     f"{len(queries):8} {seconds / reference:9.1f}"
                 )
-    from voronka.analytics.win_probability import recompute_win_probabilities
+    from voronka.analytics.filters import default_pipeline
+    from voronka.analytics.win_probability import fit_win_model, recompute_win_probabilities
+
+    # The model behind the estimates (the win-probability page's ?model=1, cached 15 minutes).
+    seconds = median_seconds(lambda: fit_win_model(default_pipeline()), repeat=3, warmup=0)
+    print(f"fit_win_model (uncached), default pipeline: {seconds * 1000:.0f} ms")
 
     started = time.perf_counter()
     updated = recompute_win_probabilities()

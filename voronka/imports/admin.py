@@ -14,6 +14,9 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_select_related = ["created_by"]
     exclude = ["content"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")  # uploads may be many MB
+
     def has_add_permission(self, request) -> bool:
         return False
 

@@ -10,7 +10,7 @@ from voronka.crm.models import LeadSource
 
 from ..auth import require_admin, require_editor
 from ..errors import ITEM_ERRORS, READ_ERRORS, WRITE_ERRORS, error_responses
-from ..schemas.common import Id, Pagination, Text, order
+from ..schemas.common import Id, Ordering, Pagination, Text, order
 from ..schemas.crm import (
     CompanyIn,
     CompanyOut,
@@ -36,7 +36,7 @@ class CompanyFilters(Schema):
     search: Text(100) | None = None
     customer_type: CustomerTypeValue | None = None
     owner_id: Id | None = None
-    ordering: Text(20, min_length=1) | None = None
+    ordering: Ordering(COMPANY_ORDERING) | None = None
 
 
 @router.get(
@@ -112,7 +112,7 @@ class ContactFilters(Schema):
     search: Text(100) | None = None
     company_id: Id | None = None
     owner_id: Id | None = None
-    ordering: Text(20, min_length=1) | None = None
+    ordering: Ordering(CONTACT_ORDERING) | None = None
 
 
 @router.get(

@@ -20,6 +20,7 @@ from ..auth import require_editor, require_team_manager
 from ..errors import ITEM_ERRORS, READ_ERRORS, WRITE_ERRORS, error_responses
 from ..schemas.common import Id, Pagination, order
 from ..schemas.deals import (
+    DEAL_ORDERING,
     AmountChangeOut,
     DealAmountIn,
     DealFilters,
@@ -40,16 +41,6 @@ from .common import InvalidReference, owner_reference, reference, visible_or_404
 
 router = Router(tags=["Deals"])
 
-DEAL_ORDERING = (
-    "title",
-    "amount",
-    "created_at",
-    "updated_at",
-    "expected_close_date",
-    "stage_entered_at",
-    "closed_at",
-    "first_contact_at",
-)
 MAX_AMOUNT = Decimal("999999999999.99")
 ACTION_DOC = "Runs the pipeline service; a stale `expected_version` is a 409 `stale_version`."
 

@@ -25,7 +25,7 @@ from voronka.plans.services import TARGET_FIELDS
 
 from ..auth import require_editor
 from ..errors import ITEM_ERRORS, READ_ERRORS, WRITE_ERRORS, error_responses
-from ..schemas.common import Id, Pagination, Text, order
+from ..schemas.common import Id, Ordering, Pagination, Text, order
 from ..schemas.deals import Day
 from ..schemas.other import (
     ActivityIn,
@@ -58,7 +58,7 @@ class ActivityFilters(Schema):
     kind: ActivityKindValue | None = None
     done: bool | None = None
     owner_id: Id | None = None
-    ordering: Text(20, min_length=1) | None = None
+    ordering: Ordering(ACTIVITY_ORDERING) | None = None
 
 
 @router.get(

@@ -180,3 +180,12 @@ def order(queryset: QuerySet, ordering: str | None, allowed: tuple[str, ...]) ->
 
 def ordering_pattern(allowed: tuple[str, ...]) -> str:
     return "^-?(" + "|".join(allowed) + ")$"
+
+
+def Ordering(allowed: tuple[str, ...]):
+    """A sort field from `allowed`, `-` in front to reverse; anything else is a 422."""
+    return Annotated[
+        str,
+        StringConstraints(pattern=ordering_pattern(allowed)),
+        Field(description=f"One of {', '.join(allowed)}; prefix `-` to reverse."),
+    ]

@@ -7,7 +7,7 @@ from pydantic import StringConstraints
 
 from voronka.pipeline.models import DealStatus
 
-from .common import Day, Id, Input, Moment, Money, Quantity, Text, Version
+from .common import Day, Id, Input, Moment, Money, Ordering, Quantity, Text, Version
 
 Title = Annotated[
     str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*\S[^\x00]*$")
@@ -151,6 +151,18 @@ class OwnerChangeOut(Schema):
     changed_by_id: int | None
 
 
+DEAL_ORDERING = (
+    "title",
+    "amount",
+    "created_at",
+    "updated_at",
+    "expected_close_date",
+    "stage_entered_at",
+    "closed_at",
+    "first_contact_at",
+)
+
+
 class DealFilters(Schema):
     search: Text(100) | None = Field(None, description="Part of the title.")
     pipeline_id: Id | None = None
@@ -163,4 +175,4 @@ class DealFilters(Schema):
     created_to: Day | None = None
     close_from: Day | None = Field(None, description="Expected close date from.")
     close_to: Day | None = Field(None, description="Expected close date to.")
-    ordering: Text(30, min_length=1) | None = None
+    ordering: Ordering(DEAL_ORDERING) | None = None

@@ -214,6 +214,9 @@ def test_list_filters_orders_and_paginates(manager_api, manager, stages):
     assert set(too_many.json()["fields"]) == {"limit"}
     assert manager_api.get("deals", {"limit": 0}).status_code == 422
     assert manager_api.get("deals", {"status": "nonsense"}).status_code == 422
+    bad_order = manager_api.get("deals", {"ordering": "owner__password"})
+    assert bad_order.status_code == 422
+    assert list(bad_order.json()["fields"]) == ["ordering"]
 
 
 def test_deal_list_query_count_does_not_grow(
