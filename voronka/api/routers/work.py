@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.http import FileResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -18,7 +19,7 @@ from voronka.activities import services as activity_services
 from voronka.catalog.models import Direction, Product
 from voronka.core.errors import NotPermitted
 from voronka.documents.models import Document
-from voronka.documents.services import document_attach, document_delete
+from voronka.documents.services import DocumentRejected, document_attach, document_delete
 from voronka.plans import services as plan_services
 from voronka.plans.selectors import visible_plans
 from voronka.plans.services import TARGET_FIELDS
@@ -180,13 +181,20 @@ def document_list(request, deal_id: Id | None = None, kind: DocumentKindValue | 
     response={201: DocumentOut, **error_responses(*WRITE_ERRORS)},
     tags=["Documents"],
     summary="Upload a document to a deal (multipart/form-data)",
-    description="Checked by `document_attach`: allowed file types and size (400 `document_rejected`).",
+    description="Checked by `document_attach`: allowed file types and size; a missing, empty "
+    "or refused file is a 409 `document_rejected` naming the `file` field.",
 )
 def document_create(
-    request, deal_id: Form[Id], kind: Form[DocumentKindValue], file: File[UploadedFile]
+    request,
+    deal_id: Form[Id],
+    kind: Form[DocumentKindValue],
+    file: File[UploadedFile | None] = None,
 ):
     require_editor(request.user)
     deal = reference(visible_deals(request.user), deal_id, "deal_id")
+    if file is None:
+        # Browsers and HTTP libraries drop an empty file part, so "missing" and "empty" meet here.
+        raise DocumentRejected(_("Choose a file to upload."), field="file")
     return Status(201, document_attach(deal=deal, kind=kind, upload=file, user=request.user))
 
 

@@ -182,3 +182,15 @@ def test_users_are_read_only_and_limited_to_visible_ones(manager_api, manager, a
     assert admin_api.get("users").json()["count"] == 3
     me = manager_api.get("users/me").json()
     assert (me["id"], me["role"], me["full_name"]) == (manager.pk, "manager", str(manager))
+
+
+def test_an_upload_without_a_file_is_refused_on_the_file_field(manager_api, manager, stages):
+    deal = make_deal(owner=manager)
+    response = manager_api.client.post(
+        "/api/v1/documents", {"deal_id": deal.pk, "kind": "other"}, headers=manager_api.headers
+    )
+    assert response.status_code == 409
+    assert (response.json()["code"], list(response.json()["fields"])) == (
+        "document_rejected",
+        ["file"],
+    )
