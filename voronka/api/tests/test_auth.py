@@ -140,3 +140,16 @@ def test_tokens_page_needs_a_name(client, manager):
     assert response.status_code == 200
     assert response.context["form"].errors["name"]
     assert ApiToken.objects.count() == 0
+
+
+def test_the_admin_site_revokes_tokens_through_the_service(client, admin_user, manager):
+    issued = api_token_create(user=manager, name="leaked")
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:api_apitoken_changelist"),
+        {"action": "revoke", "_selected_action": [issued.token.pk]},
+    )
+    assert response.status_code == 302
+    issued.token.refresh_from_db()
+    assert issued.token.revoked_at is not None
+    assert ApiClient(manager, issued.raw).get("users/me").status_code == 401
