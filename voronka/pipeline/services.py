@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import DecimalField, ExpressionWrapper, F, Max, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import Role, User
 from voronka.core import events
@@ -68,10 +69,16 @@ def _check_owner(owner: User) -> None:
         raise InvalidOwner(field="owner")
 
 
+MAX_AMOUNT = Decimal("1000000000000")  # 10**12: max_digits=14, decimal_places=2
+
+
 def _check_amount(amount: Decimal) -> Decimal:
     amount = Decimal(amount)
     if amount < 0 or not amount.is_finite():
         raise InvalidAmount(field="amount")
+    if amount >= MAX_AMOUNT:
+        # The columns hold 14 digits; a bigger total (e.g. from line items) is a typo, not a deal.
+        raise InvalidAmount(_("The amount is too large."), field="amount")
     return amount.quantize(Decimal("0.01"))
 
 
@@ -484,7 +491,7 @@ def line_item_add(
 ) -> DealLineItem:
     """Add a product to the deal; the deal's amount becomes the sum of its line items."""
     if Decimal(quantity) <= 0:
-        raise DomainError("The quantity must be positive.", field="quantity")
+        raise DomainError(_("The quantity must be positive."), field="quantity")
     price = _check_amount(product.price if unit_price is None else unit_price)
     item = DealLineItem.objects.create(
         deal=deal, product=product, quantity=quantity, unit_price=price
@@ -498,7 +505,7 @@ def line_item_update(
     *, item: DealLineItem, quantity: Decimal, unit_price: Decimal, user: User | None
 ) -> DealLineItem:
     if Decimal(quantity) <= 0:
-        raise DomainError("The quantity must be positive.", field="quantity")
+        raise DomainError(_("The quantity must be positive."), field="quantity")
     item.quantity = quantity
     item.unit_price = _check_amount(unit_price)
     item.save(update_fields=["quantity", "unit_price"])
@@ -532,7 +539,7 @@ def stages_reorder(*, pipeline: Pipeline, stage_ids: list[int]) -> None:
     """Put the pipeline's stages in the given order (all of them, each once)."""
     current = set(pipeline.stages.values_list("pk", flat=True))
     if set(stage_ids) != current or len(stage_ids) != len(current):
-        raise DomainError("Give every stage of the pipeline exactly once.", field="stages")
+        raise DomainError(_("Give every stage of the pipeline exactly once."), field="stages")
     # Two passes keep the unique (pipeline, order) constraint true at every statement.
     offset = (pipeline.stages.aggregate(top=Max("order"))["top"] or 0) + 1
     for position, stage_id in enumerate(stage_ids):

@@ -279,6 +279,22 @@ def test_line_items_recompute_the_amount_through_amount_history(stages, manager)
     ]
 
 
+def test_a_line_item_total_too_large_for_the_amount_column_is_refused_whole(stages, manager):
+    deal = make_deal(owner=manager, amount=Decimal("100"))
+    product = ProductFactory(price=Decimal("1500"))
+    with pytest.raises(InvalidAmount):
+        services.line_item_add(
+            deal=deal,
+            product=product,
+            quantity=Decimal("9999999999"),
+            unit_price=Decimal("999999"),
+            user=manager,
+        )
+    assert Deal.objects.get(pk=deal.pk).amount == Decimal("100.00")
+    assert not deal.line_items.exists()
+    assert not AmountChange.objects.filter(deal=deal).exists()
+
+
 def test_reassign_records_the_change_and_hands_over_the_open_visit(stages, manager):
     other = UserFactory(department=manager.department)
     head = UserFactory(role="head", department=manager.department)
