@@ -133,7 +133,9 @@ def managers_report(analytics_filter: AnalyticsFilter, user):
         _("Closed stays"),
         _("Raw rate"),
         _("Shrunken rate"),
+        # xgettext:no-python-format
         _("90% interval, low"),
+        # xgettext:no-python-format
         _("90% interval, high"),
     ]
     rows = []

@@ -629,6 +629,7 @@ def _build_managers(analytics_filter, user) -> dict:
                     _("Successes / closed stays"),
                     _("Raw rate"),
                     _("Shrunken rate"),
+                    # xgettext:no-python-format
                     _("90% credible interval"),
                 ],
                 rows=rows,
