@@ -26,7 +26,7 @@ def _slope_value(slope, per: int) -> str:
     """The change of conversion in percentage points for ``per`` more deals, e.g. "−2.1 pp"."""
     if slope is None:
         return "—"
-    return f"{slope.slope * per * 100:+.1f} pp"
+    return _("%(difference)s pp") % {"difference": f"{slope.slope * per * 100:+.1f}"}
 
 
 def _slope_note(slope, per: int) -> str:
