@@ -12,7 +12,9 @@ def test_a_duplicate_name_is_a_form_error_not_a_server_error(client):
     LeadSourceFactory(name="Сайт")
     LostReasonFactory(name="Дорого")
 
-    source = client.post(reverse("administration:lead_sources"), {"name": "Сайт", "is_active": "on"})
+    source = client.post(
+        reverse("administration:lead_sources"), {"name": "Сайт", "is_active": "on"}
+    )
     reason = client.post(
         reverse("administration:lost_reasons"), {"name": "Дорого", "order": "3", "is_active": "on"}
     )
