@@ -34,7 +34,7 @@ def Text(max_length: int, *, min_length: int = 0):
 
 
 Name = Annotated[
-    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*\S[^\x00]*$")
+    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$")
 ]
 
 

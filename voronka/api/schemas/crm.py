@@ -11,7 +11,10 @@ from .common import Boolean, Id, Input, Name, Text
 CustomerTypeValue = Literal[tuple(CustomerType.values)]
 CompanySizeValue = Literal[tuple(["", *CompanySize.values])]
 Email = Annotated[
-    str, StringConstraints(max_length=254, pattern=r"^$|^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")
+    str,
+    StringConstraints(
+        max_length=254, pattern=r"^$|^[^@\x00-\x20]+@[^@\x00-\x20]+\.[^@\x00-\x20]+$"
+    ),
 ]
 
 
@@ -81,7 +84,8 @@ class ContactOut(Schema):
 
 class ContactIn(Input):
     first_name: Annotated[
-        str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00]*\S[^\x00]*$")
+        str,
+        StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$"),
     ]
     last_name: Text(100) = ""
     company_id: Id | None = None
@@ -96,7 +100,8 @@ class ContactIn(Input):
 
 class ContactPatch(Input):
     first_name: Annotated[
-        str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00]*\S[^\x00]*$")
+        str,
+        StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$"),
     ] = None
     last_name: Text(100) = None
     company_id: Id | None = None
@@ -117,13 +122,15 @@ class LeadSourceOut(Schema):
 
 class LeadSourceIn(Input):
     name: Annotated[
-        str, StringConstraints(min_length=1, max_length=120, pattern=r"^[^\x00]*\S[^\x00]*$")
+        str,
+        StringConstraints(min_length=1, max_length=120, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$"),
     ]
     is_active: Boolean = True
 
 
 class LeadSourcePatch(Input):
     name: Annotated[
-        str, StringConstraints(min_length=1, max_length=120, pattern=r"^[^\x00]*\S[^\x00]*$")
+        str,
+        StringConstraints(min_length=1, max_length=120, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$"),
     ] = None
     is_active: Boolean = None

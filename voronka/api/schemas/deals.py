@@ -10,7 +10,7 @@ from voronka.pipeline.models import DealStatus
 from .common import Day, Id, Input, Moment, Money, Ordering, Quantity, Text, Version
 
 Title = Annotated[
-    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*\S[^\x00]*$")
+    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$")
 ]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 StatusValue = Literal[tuple(DealStatus.values)]

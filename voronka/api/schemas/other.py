@@ -17,7 +17,7 @@ DocumentKindValue = Literal[tuple(DocumentKind.values)]
 PlanPeriodValue = Literal[tuple(PlanPeriod.values)]
 PlanDimensionValue = Literal[tuple(PlanDimension.values)]
 Subject = Annotated[
-    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*\S[^\x00]*$")
+    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$")
 ]
 Target = DecimalAmount(whole_digits=14)
 

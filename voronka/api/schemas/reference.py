@@ -7,7 +7,7 @@ from pydantic import StringConstraints
 from .common import Boolean, Id, Input, Integer, Money, Text
 
 ShortName = Annotated[
-    str, StringConstraints(min_length=1, max_length=150, pattern=r"^[^\x00]*\S[^\x00]*$")
+    str, StringConstraints(min_length=1, max_length=150, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$")
 ]
 Percent = Integer(0, 100)
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
@@ -35,10 +35,12 @@ class ProductOut(Schema):
 
 class ProductIn(Input):
     name: Annotated[
-        str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")
+        str,
+        StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$"),
     ]
     sku: Annotated[
-        str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00]*\S[^\x00]*$")
+        str,
+        StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$"),
     ]
     direction_id: Id
     unit: Text(20) = "шт."
@@ -48,10 +50,12 @@ class ProductIn(Input):
 
 class ProductPatch(Input):
     name: Annotated[
-        str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")
+        str,
+        StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$"),
     ] = None
     sku: Annotated[
-        str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00]*\S[^\x00]*$")
+        str,
+        StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$"),
     ] = None
     direction_id: Id = None
     unit: Text(20) = None
