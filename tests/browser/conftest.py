@@ -14,7 +14,6 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -46,11 +45,18 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def database_before_the_server(transactional_db):
+    """Set up the test database before the live server answers, whatever the test order."""
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(viewport={"width": 1366, "height": 800}, locale="ru-RU")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    # Generous: the CI machine is shared and the live server's first answer can be slow.
+    page.set_default_timeout(30_000)
+    page.set_default_navigation_timeout(60_000)
     page.base_url = live_server.url
     yield page
     context.close()
@@ -69,11 +75,3 @@ def login(page):
         return page
 
     return sign_in
-
-
-def screenshot(page, name: str) -> Path:
-    """Save a full-page PNG under screenshots/ for a person to look at."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path

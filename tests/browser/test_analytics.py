@@ -1,19 +1,14 @@
 """The funnel-mechanics analytics pages in a real browser: charts drawn, filters, one-click advice."""
 
-import os
-from pathlib import Path
-
 import pytest
-from django.conf import settings
-from django.test import Client
 
+from tests.browser.helpers import screenshot, sign_in
 from voronka.analytics.tests.scenario import PERIOD, build_scenario
 from voronka.analytics.win_probability import recompute_win_probabilities
 from voronka.pipeline.models import Deal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SHOTS = Path(os.environ.get("VORONKA_SHOTS", "/tmp/shots/hD"))
 PAGES = [
     ("funnel", "funnel-chart"),
     ("transitions", "transition-chart"),
@@ -22,25 +17,6 @@ PAGES = [
     ("managers", "managers-chart"),
 ]
 QUERY = f"?date_from={PERIOD[0].isoformat()}&date_to={PERIOD[1].isoformat()}"
-
-
-@pytest.fixture(autouse=True)
-def database_before_the_server(transactional_db):
-    """Set up the test database before the live server starts, whatever the test order."""
-
-
-def sign_in(page, user, language):
-    page.set_default_timeout(30_000)
-    page.set_default_navigation_timeout(30_000)
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [
-            {"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": page.base_url},
-            {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": page.base_url},
-        ]
-    )
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
@@ -52,8 +28,7 @@ def test_every_page_draws_its_plotly_charts(page, language):
         page.goto(f"{page.base_url}/analytics/{name}/{QUERY}")
         page.wait_for_selector(f"[data-testid={chart}] .main-svg")
         assert page.locator(".chart .main-svg").count() >= 1
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"browser-{name}-{language}.png"), full_page=True)
+        screenshot(page, f"analytics-{name}-{language}")
 
 
 def test_head_applies_reassignment_advice_in_one_click(page):

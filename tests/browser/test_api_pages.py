@@ -1,47 +1,14 @@
 """API pages in a real browser: a token is created and shown once, the interactive docs load
 from local files only and call the API with the session, the webhooks page lists deliveries."""
 
-import os
-from pathlib import Path
-
 import pytest
-from django.conf import settings
-from django.test import Client
 
+from tests.browser.helpers import screenshot, sign_in
 from tests.factories import UserFactory, make_pipeline
 from voronka.api.models import ApiToken, WebhookDelivery
 from voronka.api.services import webhook_endpoint_save
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SHOTS = Path(os.environ.get("VORONKA_SHOTS", "/tmp/shots/hF"))
-
-
-@pytest.fixture(autouse=True)
-def database_before_the_server(transactional_db):
-    """Set up the test database before the live server starts, whatever the test order."""
-
-
-def screenshot(page, name: str) -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def sign_in(page, user, language="en"):
-    # The machine is shared and the live server's first answer can be slow.
-    page.set_default_timeout(60_000)
-    page.set_default_navigation_timeout(60_000)
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [
-            {"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": page.base_url},
-            {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": page.base_url},
-        ]
-    )
 
 
 def outside_requests(page) -> list[str]:

@@ -2,11 +2,11 @@
 
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
+from tests.browser.helpers import screenshot
 from tests.factories import (
     CompanyFactory,
     DepartmentFactory,
@@ -19,13 +19,6 @@ from voronka.pipeline.models import Deal, DealStatus, ExitRequirementKind, Stage
 from voronka.pipeline.views.board import CARDS_PER_PAGE
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SHOTS = Path("/tmp/shots/hA")
-
-
-def shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
 
 
 @pytest.fixture
@@ -97,7 +90,7 @@ def test_manager_drags_a_deal_to_the_next_stage_and_it_stays_after_reload(page, 
     # A manager sees only own deals; the rotting one carries its mark.
     assert page.locator("[data-testid=deal-card]").count() == 2
     assert card(page, deal).locator("[data-testid=rotting]").count() == 1
-    shoot(page, "board-en")
+    screenshot(page, "board-en")
 
     card(page, deal).drag_to(column(page, stages[1]).locator(".board-cards"))
 
@@ -127,7 +120,7 @@ def test_a_refused_move_snaps_back_with_the_reason(page, login, board_data):
     assert "proposal" in toast.inner_text().lower()
     assert column(page, stages[0]).locator(f"[data-deal-id='{deal.pk}']").count() == 1
     assert column(page, stages[2]).locator(f"[data-deal-id='{deal.pk}']").count() == 0
-    shoot(page, "board-refused-en")
+    screenshot(page, "board-refused-en")
     deal.refresh_from_db()
     assert deal.stage_id == stages[0].pk
 
@@ -142,7 +135,7 @@ def test_drop_on_lost_asks_for_the_reason(page, login, board_data):
     dialog = page.locator("[data-testid=lost-dialog]")
     dialog.wait_for(state="visible")
     assert "Поставка станков" in dialog.inner_text()
-    shoot(page, "board-lost-dialog-ru")
+    screenshot(page, "board-lost-dialog-ru")
     dialog.locator("select[name=reason]").select_option(label="Дорого")
     dialog.locator("textarea[name=comment]").fill("Бюджет урезали")
     dialog.locator("[data-testid=lost-submit]").click()
@@ -189,7 +182,7 @@ def test_head_sees_the_department_and_filters_by_owner(page, login, board_data):
     head = UserFactory(role="head", department=board_data["seller"].department)
     open_board(page, login, head, language="ru")
     assert page.locator("[data-testid=deal-card]").count() == 4
-    shoot(page, "board-head-ru")
+    screenshot(page, "board-head-ru")
 
     page.select_option("select[name=owner]", str(board_data["seller"].pk))
 

@@ -1,15 +1,12 @@
 """The deal card in a real browser: upload, playbook, log a call, move the stage; all survive a reload."""
 
-import os
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
+from tests.browser.helpers import screenshot, sign_in
 from tests.factories import (
     CompanyFactory,
     ContactFactory,
@@ -34,35 +31,6 @@ from voronka.pipeline.models import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Screenshots are for a person to look at; they never go into the repository.
-SHOTS = Path(os.environ.get("VORONKA_SHOTS", "/tmp/shots/hB"))
-
-
-@pytest.fixture(autouse=True)
-def database_before_the_server(transactional_db):
-    """Set up the test database before the live server starts, whatever the test order."""
-
-
-def screenshot(page, name: str) -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def sign_in(page, user, language="ru"):
-    """Log in by session cookie: the card does not depend on the login page being built."""
-    # The machine running the suite may be busy: allow slow answers rather than flaky failures.
-    page.set_default_timeout(30_000)
-    page.set_default_navigation_timeout(30_000)
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [
-            {"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": page.base_url},
-            {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": page.base_url},
-        ]
-    )
 
 
 @pytest.fixture

@@ -1,33 +1,20 @@
 """The import wizard in a real browser: upload a CSV with own column names, map, dry run, import."""
 
-import os
-from pathlib import Path
-
 import pytest
 
+from tests.browser.helpers import screenshot
 from tests.factories import LeadSourceFactory, UserFactory, make_pipeline
 from voronka.imports.tests.helpers import csv_bytes
 from voronka.pipeline.models import Deal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SHOTS = Path(os.environ.get("VORONKA_SHOTS", "/tmp/shots/hG"))
 HEADERS = ["Сделка №", "Что продаём", "Деньги", "Фаза", "Кто ведёт", "Откуда"]
 ROWS = [
     ["A-1", "Станки для завода", "120000", "Выставление КП", "ivanov", "Сайт"],
     ["A-2", "Сервисный контракт на год", "30 000,50", "Торг", "ivanov", "Сайт"],
     ["A-3", "", "10", "Переговоры", "ivanov", "Сайт"],
 ]
-
-
-@pytest.fixture(autouse=True)
-def database_before_the_server(transactional_db):
-    """Set up the test database before the live server starts, whatever the test order."""
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
@@ -51,7 +38,7 @@ def test_upload_map_check_and_import_a_csv_with_own_column_names(browser, live_s
         page.wait_for_load_state("networkidle")
 
         page.goto(f"{live_server.url}/imports/")
-        shot(page, f"import-1-start-{language}")
+        screenshot(page, f"import-1-start-{language}")
         page.select_option("select[name=kind]", "deals")
         page.set_input_files(
             "input[name=file]",
@@ -66,12 +53,12 @@ def test_upload_map_check_and_import_a_csv_with_own_column_names(browser, live_s
         for field, column in {"external_id": "0", "title": "1", "amount": "2", "stage": "3",
                               "owner": "4", "lead_source": "5"}.items():  # fmt: skip
             page.select_option(f"select[name={field}]", column)
-        shot(page, f"import-2-columns-{language}")
+        screenshot(page, f"import-2-columns-{language}")
         page.click("[data-testid=save-mapping]")
 
         page.wait_for_selector("[data-testid=values-form]")
         page.select_option("select[name=stage-0]", str(negotiation.pk))
-        shot(page, f"import-3-values-{language}")
+        screenshot(page, f"import-3-values-{language}")
         page.click("[data-testid=save-values]")
 
         page.wait_for_selector("[data-testid=check-report]")
@@ -79,14 +66,14 @@ def test_upload_map_check_and_import_a_csv_with_own_column_names(browser, live_s
         assert page.text_content("[data-testid=invalid-count]").strip().startswith("1")
         assert page.locator("[data-testid=errors] tbody tr").count() == 1
         assert page.text_content("[data-testid=errors] tbody tr td") == "4"
-        shot(page, f"import-4-check-{language}")
+        screenshot(page, f"import-4-check-{language}")
         page.check("input[name=valid_only]")
         page.click("[data-testid=start-import]")
 
         page.wait_for_selector("[data-testid=import-progress][data-status=done]")
         assert page.text_content("[data-testid=created-count]") == "2"
         assert page.text_content("[data-testid=failed-count]") == "1"
-        shot(page, f"import-5-done-{language}")
+        screenshot(page, f"import-5-done-{language}")
         assert sorted(Deal.objects.values_list("external_id", "stage__name")) == [
             ("A-1", "Выставление КП"),
             ("A-2", "Переговоры"),

@@ -1,14 +1,11 @@
 """Lists in a real browser: a bulk reassignment, live filtering, the header search; screenshots."""
 
-import os
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
+from tests.browser.helpers import screenshot, sign_in
 from tests.factories import (
     CompanyFactory,
     ContactFactory,
@@ -23,34 +20,6 @@ from voronka.pipeline import services
 from voronka.pipeline.models import Deal, OwnerChange
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SHOTS = Path(os.environ.get("VORONKA_SHOTS", "/tmp/shots/hC"))
-
-
-@pytest.fixture(autouse=True)
-def database_before_the_server(transactional_db):
-    """Set up the test database before the live server starts, whatever the test order."""
-
-
-def screenshot(page, name: str) -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def sign_in(page, user, language="ru"):
-    page.set_default_timeout(30_000)
-    page.set_default_navigation_timeout(30_000)
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [
-            {"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": page.base_url},
-            {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": page.base_url},
-        ]
-    )
 
 
 @pytest.fixture

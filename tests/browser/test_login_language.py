@@ -2,12 +2,12 @@
 
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from tests.browser.helpers import screenshot
 from tests.factories import UserFactory, make_deal, make_pipeline
 from voronka.accounts.views import MAX_FAILED_LOGINS
 from voronka.activities.models import ActivityKind
@@ -15,13 +15,6 @@ from voronka.activities.services import activity_log
 from voronka.core.models import Organisation
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SHOTS = Path("/tmp/shots/hA")
-
-
-def shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +60,7 @@ def test_sign_in_switch_language_and_sign_out(page, seller):
     assert page.get_attribute("html", "lang") == "ru"
     assert page.inner_text("[data-testid=login-organisation]") == "ООО «Вектор Продаж»"
     assert page.get_attribute("header .brand", "title") == "ООО «Вектор Продаж»"
-    shoot(page, "login-ru")
+    screenshot(page, "login-ru")
 
     page.fill("input[name=username]", "anna")
     page.fill("input[name=password]", "pass-Word-123")
@@ -76,12 +69,12 @@ def test_sign_in_switch_language_and_sign_out(page, seller):
     assert page.inner_text("[data-testid=mine-tasks]") == "1"
     assert page.inner_text("[data-testid=mine-rotting]") == "1"
     assert page.inner_text("[data-testid=mine-open]") == "2"
-    shoot(page, "home-ru")
+    screenshot(page, "home-ru")
 
     page.click("[data-testid=lang-en]")
     page.wait_for_selector("html[lang=en]")
     assert "Tasks due today and overdue" in page.inner_text("main")
-    shoot(page, "home-en")
+    screenshot(page, "home-en")
     # The choice survives navigation.
     page.click("[data-testid=nav-board]")
     page.wait_for_selector("[data-testid=column]")
@@ -89,7 +82,7 @@ def test_sign_in_switch_language_and_sign_out(page, seller):
 
     page.goto(f"{page.base_url}/accounts/password/")
     assert page.inner_text("h1") == "Change password"
-    shoot(page, "password-change-en")
+    screenshot(page, "password-change-en")
 
     page.click("[data-testid=user-menu]")
     page.click("[data-testid=logout]")
@@ -113,4 +106,4 @@ def test_repeated_wrong_passwords_are_stopped_with_a_message(page, seller):
     message = page.locator("[data-testid=login-throttled]")
     message.wait_for()
     assert "15" in message.inner_text()
-    shoot(page, "login-throttled-ru")
+    screenshot(page, "login-throttled-ru")

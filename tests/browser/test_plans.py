@@ -1,24 +1,20 @@
 """Sales plans in a real browser: a head creates a plan and sees its progress; screenshots."""
 
-import os
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
+from tests.browser.helpers import screenshot
 from tests.factories import DepartmentFactory, UserFactory, make_deal, make_pipeline
 from voronka.pipeline.services import deal_win
 from voronka.plans.models import Plan
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SHOTS = Path(os.environ.get("VORONKA_SHOTS", "/tmp/shots/hE"))
-
 
 def test_head_creates_a_plan_and_sees_progress(page, login):
-    SHOTS.mkdir(parents=True, exist_ok=True)
     department = DepartmentFactory(name="Москва")
     head = UserFactory(role="head", department=department, username="head")
     manager = UserFactory(
@@ -54,17 +50,16 @@ def test_head_creates_a_plan_and_sees_progress(page, login):
     assert "Анна Соколова" in row.inner_text()
     assert "30 %" in row.inner_text()  # 60 000 of 200 000
     page.wait_for_selector("#plans-chart .main-svg")
-    page.screenshot(path=str(SHOTS / "browser-plans-head-ru.png"), full_page=True)
+    screenshot(page, "browser-plans-head-ru")
 
     page.click(f"[data-testid=plan-{plan.pk}] a")
     page.fill("input[name=target_amount]", "-5")
     page.click("[data-testid=save]")
     page.wait_for_selector("[data-testid=error-target_amount]")
-    page.screenshot(path=str(SHOTS / "browser-plan-edit-error-ru.png"), full_page=True)
+    screenshot(page, "browser-plan-edit-error-ru")
 
 
 def test_business_analytics_pages_draw_their_charts(page, login):
-    SHOTS.mkdir(parents=True, exist_ok=True)
     head = UserFactory(role="head", username="head2")
     manager = UserFactory(role="manager", department=head.department)
     pipeline = make_pipeline()
@@ -88,4 +83,4 @@ def test_business_analytics_pages_draw_their_charts(page, login):
     ]:
         page.goto(f"{page.base_url}/analytics/{path}/")
         page.wait_for_selector(f"#{chart} .main-svg")
-        page.screenshot(path=str(SHOTS / f"browser-{path}-head-ru.png"), full_page=True)
+        screenshot(page, f"browser-{path}-head-ru")

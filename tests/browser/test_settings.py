@@ -1,13 +1,11 @@
 """Settings pages in a real browser: reorder stages by dragging; the pages look right."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
 
+from tests.browser.helpers import screenshot, sign_in
 from tests.factories import (
     DepartmentFactory,
     LeadSourceFactory,
@@ -21,34 +19,6 @@ from voronka.pipeline.models import Stage
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Screenshots are for a person to look at; they never go into the repository.
-SHOTS = Path(os.environ.get("VORONKA_SHOTS", "/tmp/shots/hC"))
-
-
-@pytest.fixture(autouse=True)
-def database_before_the_server(transactional_db):
-    """Set up the test database before the live server starts, whatever the test order."""
-
-
-def screenshot(page, name: str) -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def sign_in(page, user, language="ru"):
-    """Log in by session cookie, in the given interface language."""
-    page.set_default_timeout(30_000)
-    page.set_default_navigation_timeout(30_000)
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [
-            {"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": page.base_url},
-            {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": page.base_url},
-        ]
-    )
 
 
 def stage_names(page) -> list[str]:
@@ -154,8 +124,6 @@ def test_the_customer_answers_feedback_and_the_head_reads_it(page, language):
     company = CompanyFactory(name="ООО «Северный ветер»", owner=seller)
     deal = make_deal(owner=seller, title="Поставка станков ЧПУ", company=company)
     feedback = Feedback.objects.create(deal=deal)
-    page.set_default_timeout(30_000)
-    page.set_default_navigation_timeout(30_000)
     page.context.add_cookies(
         [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": page.base_url}]
     )
