@@ -20,14 +20,15 @@ install: $(BIN)/python
 install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 
-# Install, migrate SQLite, load demo data once, create the admin, serve on http://127.0.0.1:8000
+# Install, migrate SQLite, load demo data once (DEMO_DEALS=0 starts empty), create the admin,
+# serve on http://$(HOST):$(PORT)
 run: install
 	$(BIN)/python manage.py migrate --noinput -v0
-	$(BIN)/python manage.py collectstatic --noinput -v0
-	$(BIN)/python manage.py generate_demo_data --if-empty --deals $(DEMO_DEALS)
+	@if [ "$(DEMO_DEALS)" = "0" ]; then echo "DEMO_DEALS=0: starting empty (sign in as admin to set up the first pipeline)."; \
+	else $(BIN)/python manage.py generate_demo_data --if-empty --deals $(DEMO_DEALS); fi
 	$(BIN)/python manage.py ensure_admin
 	@echo "Voronka is at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
-	DEBUG=$${DEBUG:-0} HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
+	HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -3,6 +3,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
+if [ ! -x "$BIN/pytest" ]; then
+  echo "No dev dependencies in .venv: run 'make test' (or 'make install-dev') first." >&2
+  exit 1
+fi
 export DJANGO_SETTINGS_MODULE=config.settings.test
 workers="${TEST_WORKERS:-2}"
 status=0
@@ -13,7 +17,8 @@ run_pytest() {  # label, then pytest arguments
   "$BIN/pytest" -n "$workers" -q "$@"
   local code=$?
   # pytest exits 5 when it collected nothing: that is a failure here, never a pass.
-  if [ $code -ne 0 ]; then echo "=== $label: FAILED (pytest exit $code) ==="; status=1; fi
+  if [ $code -ne 0 ]; then echo "=== $label: FAILED (pytest exit $code) ==="; status=1
+  else echo "=== $label: passed ==="; fi
 }
 
 unset DATABASE_URL

@@ -1,4 +1,7 @@
+import sys
+
 from django.apps import AppConfig
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +9,13 @@ class CoreConfig(AppConfig):
     name = "voronka.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from .folders import ensure_writable_folders
+
+        # Runs before any command or request touches the database (`migrate` on a fresh clone
+        # must find the SQLite file's folder), so a missing folder is made, not a traceback.
+        try:
+            ensure_writable_folders()
+        except ImproperlyConfigured as error:
+            sys.exit(f"Voronka: {error}")
