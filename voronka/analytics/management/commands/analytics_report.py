@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from voronka.accounts.models import Role, User
 from voronka.analytics.filters import AnalyticsFilter, default_period, default_pipeline
 from voronka.analytics.reports import REPORTS
+from voronka.core.tabular_export import export_row
 from voronka.pipeline.models import Pipeline
 
 
@@ -62,8 +63,8 @@ class Command(BaseCommand):
         if options["csv_path"]:
             with open(options["csv_path"], "w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle)
-                writer.writerow([str(h) for h in headers])
-                writer.writerows([["" if v is None else v for v in row] for row in rows])
+                writer.writerow(export_row([str(h) for h in headers]))
+                writer.writerows([export_row(row) for row in rows])
             self.stdout.write(f"Wrote {len(rows)} rows to {options['csv_path']}.")
             return
         self.stdout.write(format_table(headers, rows))
