@@ -70,3 +70,15 @@ class NotPermitted(DomainError):
     code = "not_permitted"
     status = 403
     default_message = _("You do not have permission to do this.")
+
+
+class PastMomentNotPermitted(DomainError):
+    code = "past_moment_not_permitted"
+    status = 403
+    default_message = _("Only administrators may record an action at a past moment.")
+
+
+class InvalidMoment(DomainError):
+    code = "invalid_moment"
+    status = 422
+    default_message = _("The moment is outside the deal's history.")

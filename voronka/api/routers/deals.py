@@ -2,16 +2,18 @@
 lose, reopen, reassign, amount), line items and the read-only history. Deals are never
 deleted: a deal that went nowhere is closed as lost."""
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import F, Sum
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from voronka.accounts.visibility import visible_companies, visible_contacts, visible_deals
 from voronka.catalog.models import Product
-from voronka.core.errors import DomainError
+from voronka.core.errors import DomainError, InvalidMoment, PastMomentNotPermitted
 from voronka.crm.models import LeadSource
 from voronka.pipeline import services
 from voronka.pipeline.models import DealLineItem, LostReason, Pipeline, Stage
@@ -31,6 +33,7 @@ from ..schemas.deals import (
     DealPatch,
     DealReassignIn,
     DealVersionIn,
+    DealWinIn,
     LineItemIn,
     LineItemOut,
     LineItemPatch,
@@ -56,6 +59,34 @@ def _deal(request, deal_id: int):
 def _editable_deal(request, deal_id: int):
     require_editor(request.user)
     return _deal(request, deal_id)
+
+
+def _past_moment(user, deal, at: datetime | None) -> datetime | None:
+    """An administrator's past moment for an action, checked against the deal's history.
+
+    Not in the future, not before the deal was created, not before it entered its current stage
+    (the open stage visit would end before it began). Raises PastMomentNotPermitted (403) or
+    InvalidMoment (422).
+    """
+    if at is None:
+        return None
+    if not user.is_admin:
+        raise PastMomentNotPermitted(field="at")
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    if at > timezone.now():
+        raise InvalidMoment(_("The moment is in the future."), field="at")
+    for bound, message in (
+        (deal.created_at, _("The moment is before the deal was created (%(moment)s).")),
+        (
+            deal.stage_entered_at,
+            _("The moment is before the deal entered its current stage (%(moment)s)."),
+        ),
+    ):
+        if at < bound:
+            moment = formats.date_format(timezone.localtime(bound), "DATETIME_FORMAT")
+            raise InvalidMoment(message % {"moment": moment}, field="at")
+    return at
 
 
 def _filter(deals, filters: DealFilters):
@@ -172,9 +203,14 @@ def deal_update(request, deal_id: Id, payload: DealPatch):
 )
 def deal_move(request, deal_id: Id, payload: DealMoveIn):
     deal = _editable_deal(request, deal_id)
+    at = _past_moment(request.user, deal, payload.at)
     stage = reference(Stage.objects.all(), payload.stage_id, "stage_id")
     services.deal_move_stage(
-        deal=deal, stage=stage, user=request.user, expected_version=payload.expected_version
+        deal=deal,
+        stage=stage,
+        user=request.user,
+        expected_version=payload.expected_version,
+        at=at,
     )
     return _deal(request, deal_id)
 
@@ -185,9 +221,12 @@ def deal_move(request, deal_id: Id, payload: DealMoveIn):
     summary="Mark a deal won",
     description=ACTION_DOC,
 )
-def deal_win(request, deal_id: Id, payload: DealVersionIn):
+def deal_win(request, deal_id: Id, payload: DealWinIn):
     deal = _editable_deal(request, deal_id)
-    services.deal_win(deal=deal, user=request.user, expected_version=payload.expected_version)
+    at = _past_moment(request.user, deal, payload.at)
+    services.deal_win(
+        deal=deal, user=request.user, expected_version=payload.expected_version, at=at
+    )
     return _deal(request, deal_id)
 
 
@@ -199,6 +238,7 @@ def deal_win(request, deal_id: Id, payload: DealVersionIn):
 )
 def deal_lose(request, deal_id: Id, payload: DealLoseIn):
     deal = _editable_deal(request, deal_id)
+    at = _past_moment(request.user, deal, payload.at)
     reason = reference(LostReason.objects.all(), payload.lost_reason_id, "lost_reason_id")
     services.deal_lose(
         deal=deal,
@@ -206,6 +246,7 @@ def deal_lose(request, deal_id: Id, payload: DealLoseIn):
         reason=reason,
         comment=payload.comment,
         expected_version=payload.expected_version,
+        at=at,
     )
     return _deal(request, deal_id)
 

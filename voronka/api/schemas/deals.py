@@ -78,19 +78,32 @@ class DealPatch(Input):
     external_id: Text(100) = None
 
 
+AT_DESCRIPTION = (
+    "Administrators only: the past moment the action happened (not in the future, not before "
+    "the deal's creation or its current stage's entry); written into the history like an import."
+)
+
+
 class DealMoveIn(Input):
     stage_id: Id
     expected_version: Version
+    at: Moment | None = Field(None, description=AT_DESCRIPTION)
 
 
 class DealVersionIn(Input):
     expected_version: Version | None = None
 
 
+class DealWinIn(Input):
+    expected_version: Version | None = None
+    at: Moment | None = Field(None, description=AT_DESCRIPTION)
+
+
 class DealLoseIn(Input):
     lost_reason_id: Id
     comment: Text(5000) = ""
     expected_version: Version | None = None
+    at: Moment | None = Field(None, description=AT_DESCRIPTION)
 
 
 class DealReassignIn(Input):
