@@ -1,10 +1,11 @@
 from django.urls import path
 
-from .views import organisation, pipelines, products, reference, users
+from .views import organisation, pipelines, products, reference, start, users
 
 app_name = "administration"
 urlpatterns = [
     path("", pipelines.settings_home, name="home"),
+    path("start/", start.start, name="start"),
     path("logo/", organisation.organisation_logo, name="logo"),
     path("pipelines/", pipelines.pipelines, name="pipelines"),
     path("pipelines/<int:pk>/", pipelines.pipeline_detail, name="pipeline"),

@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import Count, DecimalField, F, FloatField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Coalesce
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -140,6 +140,9 @@ def home(request):
     the same for their department. A fixed number of queries whatever the data."""
     user = request.user
     pipelines = list(Pipeline.objects.filter(is_active=True).order_by("-is_default", "order"))
+    if not pipelines and user.is_admin:
+        # An empty install: the first admin is led to set it up rather than shown zeros.
+        return redirect("administration:start")
     pipeline = pipelines[0] if pipelines else None
     if request.GET.get("pipeline"):
         # ?pipeline= picks another pipeline for the by-stage table; the default comes first.
