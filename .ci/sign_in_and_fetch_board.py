@@ -35,7 +35,8 @@ def wait_for_login_page(opener, base: str, log_path: str, deadline: float) -> st
 
 
 def credentials_from(log_path: str) -> tuple[str, str]:
-    match = CREDENTIALS.search(open(log_path, encoding="utf-8", errors="replace").read())
+    with open(log_path, encoding="utf-8", errors="replace") as log:
+        match = CREDENTIALS.search(log.read())
     if match is None:
         sys.exit("make run did not print the administrator's login and password.")
     return match.group(1), match.group(2)
