@@ -3,12 +3,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from voronka.core.control_characters import ControlCharacterGuard
+
 from .models import ActivityKind
 
 DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(ControlCharacterGuard, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
     subject = forms.CharField(
         label=_("Subject"),
@@ -52,7 +54,7 @@ class DealActivityForm(ActivityForm):
         )
 
 
-class TaskFilterForm(forms.Form):
+class TaskFilterForm(ControlCharacterGuard, forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("", _("All kinds")), *ActivityKind.choices], required=False
     )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import Department, User
 from voronka.catalog.models import Direction, Product
+from voronka.core.control_characters import ControlCharacterGuard
 from voronka.core.models import Organisation
 from voronka.crm.models import LeadSource
 from voronka.pipeline.blueprints import BLUEPRINTS
@@ -25,7 +26,7 @@ class ColorInput(forms.TextInput):
     input_type = "color"
 
 
-class PipelineCreateForm(forms.Form):
+class PipelineCreateForm(ControlCharacterGuard, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150, required=False)
     blueprint = forms.ChoiceField(label=_("Start from"), required=False)
     is_default = forms.BooleanField(label=_("Make it the default pipeline"), required=False)
@@ -44,25 +45,25 @@ class PipelineCreateForm(forms.Form):
         return data
 
 
-class PipelineRenameForm(forms.Form):
+class PipelineRenameForm(ControlCharacterGuard, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
 
 
-class StageForm(forms.ModelForm):
+class StageForm(ControlCharacterGuard, forms.ModelForm):
     class Meta:
         model = Stage
         fields = ["name", "probability", "expected_conversion", "rotting_days", "color"]
         widgets = {"color": ColorInput()}
 
 
-class PlaybookStepForm(forms.ModelForm):
+class PlaybookStepForm(ControlCharacterGuard, forms.ModelForm):
     class Meta:
         model = PlaybookStep
         fields = ["title", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
-class ExitRequirementForm(forms.Form):
+class ExitRequirementForm(ControlCharacterGuard, forms.Form):
     kind = forms.ChoiceField(label=_("Requirement"), choices=ExitRequirementKind.choices)
     document_kind = forms.ChoiceField(
         label=_("Document kind"),
@@ -83,13 +84,13 @@ class ExitRequirementForm(forms.Form):
         return data
 
 
-class LostReasonForm(forms.ModelForm):
+class LostReasonForm(ControlCharacterGuard, forms.ModelForm):
     class Meta:
         model = LostReason
         fields = ["name", "order", "is_active"]
 
 
-class LeadSourceForm(forms.ModelForm):
+class LeadSourceForm(ControlCharacterGuard, forms.ModelForm):
     class Meta:
         model = LeadSource
         fields = ["name", "is_active"]
@@ -102,20 +103,20 @@ class MonthInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m")
 
 
-class LeadSourceCostForm(forms.Form):
+class LeadSourceCostForm(ControlCharacterGuard, forms.Form):
     month = forms.DateField(
         label=_("Month"), input_formats=["%Y-%m", "%Y-%m-%d"], widget=MonthInput
     )
     amount = forms.DecimalField(label=_("Cost"), min_value=0, max_digits=14, decimal_places=2)
 
 
-class DirectionForm(forms.ModelForm):
+class DirectionForm(ControlCharacterGuard, forms.ModelForm):
     class Meta:
         model = Direction
         fields = ["name"]
 
 
-class ProductForm(forms.ModelForm):
+class ProductForm(ControlCharacterGuard, forms.ModelForm):
     price = forms.DecimalField(label=_("Price"), min_value=0, max_digits=14, decimal_places=2)
 
     class Meta:
@@ -123,13 +124,13 @@ class ProductForm(forms.ModelForm):
         fields = ["name", "sku", "direction", "unit", "price", "is_active"]
 
 
-class DepartmentForm(forms.ModelForm):
+class DepartmentForm(ControlCharacterGuard, forms.ModelForm):
     class Meta:
         model = Department
         fields = ["name"]
 
 
-class UserEditForm(forms.ModelForm):
+class UserEditForm(ControlCharacterGuard, forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "email", "phone", "role", "department", "capacity"]
@@ -148,7 +149,7 @@ def _time_zone_choices():
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(ControlCharacterGuard, forms.ModelForm):
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zone_choices)
     currency = forms.CharField(
         label=_("Currency"),

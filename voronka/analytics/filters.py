@@ -12,13 +12,14 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django import forms
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import Department, User
 from voronka.accounts.visibility import visible_deals, visible_users
 from voronka.catalog.models import Product
+from voronka.core.control_characters import ControlCharacterGuard
 from voronka.crm.models import CustomerType, LeadSource
 from voronka.pipeline.models import Deal, DealLineItem, Pipeline, Stage, StageVisit
 
@@ -122,13 +123,54 @@ def default_pipeline() -> Pipeline | None:
     )
 
 
-def default_period(today: date | None = None) -> tuple[date, date]:
-    """The last 12 months up to and including today."""
+def default_period(
+    today: date | None = None, *, user: User | None = None, pipeline: Pipeline | None = None
+) -> tuple[date, date]:
+    """The period a page opens on: the last 12 months up to and including today.
+
+    Given a user and a pipeline, the latest 12 months that hold the user's visible deals there
+    instead (``history_period``), so an imported 2016–2017 history never opens on an empty page.
+    """
     today = today or timezone.localdate()
+    if user is not None and pipeline is not None:
+        period = history_period(user, pipeline, today=today)
+        if period is not None:
+            return period
     return today - timedelta(days=DEFAULT_PERIOD_DAYS - 1), today
 
 
-class AnalyticsFilterForm(forms.Form):
+def history_period(user: User, pipeline: Pipeline, *, today: date | None = None):
+    """The latest 12 months holding a visible deal's first contact in the pipeline, or None.
+
+    It ends today when such a deal came in during the last 12 months, otherwise on the day of
+    the latest first contact (a history imported from an old system ends years ago).
+    """
+    today = today or timezone.localdate()
+    latest = (
+        visible_deals(user)
+        .filter(pipeline_id=pipeline.pk)
+        .aggregate(latest=Max("first_contact_at"))["latest"]
+    )
+    if latest is None:
+        return None
+    period_from = today - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    end = timezone.localtime(latest).date()
+    if end >= period_from:
+        end = today
+    return end - timedelta(days=DEFAULT_PERIOD_DAYS - 1), end
+
+
+def empty_period_offer(analytics_filter: AnalyticsFilter, user: User) -> AnalyticsFilter | None:
+    """When the chosen period holds no deal but the history does, the filter to offer instead."""
+    if analytics_filter.deals(user).exists():
+        return None
+    period = history_period(user, analytics_filter.pipeline)
+    if period is None or period == (analytics_filter.date_from, analytics_filter.date_to):
+        return None
+    return replace(analytics_filter, date_from=period[0], date_to=period[1])
+
+
+class AnalyticsFilterForm(ControlCharacterGuard, forms.Form):
     pipeline = forms.ModelChoiceField(
         label=_("Pipeline"), queryset=Pipeline.objects.none(), required=False, empty_label=None
     )
@@ -191,8 +233,8 @@ def analytics_filter_from_request(request) -> tuple[AnalyticsFilter | None, Anal
     exists at all.
     """
     user = request.user
-    default_from, default_to = default_period()
     pipeline = default_pipeline()
+    default_from, default_to = default_period(user=user, pipeline=pipeline)
     form = AnalyticsFilterForm(request.GET or None, user=user)
     values: dict = {}
     if request.GET:
@@ -212,8 +254,9 @@ def analytics_filter_from_request(request) -> tuple[AnalyticsFilter | None, Anal
             },
             user=user,
         )
-    if values.get("pipeline"):
+    if values.get("pipeline") and values["pipeline"] != pipeline:
         pipeline = values["pipeline"]
+        default_from, default_to = default_period(user=user, pipeline=pipeline)
     date_from = values.get("date_from") or default_from
     date_to = values.get("date_to") or default_to
     if date_from > date_to or form.non_field_errors():

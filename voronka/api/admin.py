@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from voronka.core import events
+from voronka.core.control_characters import ControlCharacterGuard
 from voronka.core.errors import DomainError
 
 from . import services
@@ -34,7 +35,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
             services.api_token_revoke(token=token, user=token.user)
 
 
-class WebhookEndpointAdminForm(forms.ModelForm):
+class WebhookEndpointAdminForm(ControlCharacterGuard, forms.ModelForm):
     url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
         label=_("Events"),

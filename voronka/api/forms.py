@@ -2,9 +2,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from voronka.core import events
+from voronka.core.control_characters import ControlCharacterGuard
 
 
-class TokenForm(forms.Form):
+class TokenForm(ControlCharacterGuard, forms.Form):
     name = forms.CharField(
         label=_("Token name"),
         max_length=100,
@@ -12,7 +13,7 @@ class TokenForm(forms.Form):
     )
 
 
-class WebhookEndpointForm(forms.Form):
+class WebhookEndpointForm(ControlCharacterGuard, forms.Form):
     url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
     secret = forms.CharField(
         label=_("Signing secret"),

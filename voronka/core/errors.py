@@ -82,3 +82,11 @@ class InvalidMoment(DomainError):
     code = "invalid_moment"
     status = 422
     default_message = _("The moment is outside the deal's history.")
+
+
+class ControlCharacters(DomainError):
+    code = "control_characters"
+    default_message = _(
+        "The text contains an invisible control character; remove it (it often comes with text "
+        "pasted from another program)."
+    )

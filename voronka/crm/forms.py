@@ -4,12 +4,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.visibility import visible_companies
+from voronka.core.control_characters import ControlCharacterGuard
 from voronka.pipeline.forms import limit_choices, owner_choices_queryset
 
 from .models import Company, Contact
 
 
-class _ServiceValidatedForm(forms.ModelForm):
+class _ServiceValidatedForm(ControlCharacterGuard, forms.ModelForm):
     """A model form that leaves model and constraint checks to the service (clearer messages)."""
 
     def _post_clean(self):

@@ -1,10 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from voronka.core.control_characters import ControlCharacterGuard
 from voronka.pipeline.models import DocumentKind
 
 
-class DocumentUploadForm(forms.Form):
+class DocumentUploadForm(ControlCharacterGuard, forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"),
         choices=DocumentKind.choices,

@@ -1,13 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from voronka.core.control_characters import ControlCharacterGuard
 from voronka.core.errors import DomainError
 
 from .models import EmailTemplate
 from .services import check_placeholders
 
 
-class EmailTemplateForm(forms.ModelForm):
+class EmailTemplateForm(ControlCharacterGuard, forms.ModelForm):
     class Meta:
         model = EmailTemplate
         fields = ["name", "subject", "body", "is_active"]
@@ -28,7 +29,7 @@ class EmailTemplateForm(forms.ModelForm):
         return self._clean_placeholders("body")
 
 
-class ComposeForm(forms.Form):
+class ComposeForm(ControlCharacterGuard, forms.Form):
     template = forms.ModelChoiceField(
         label=_("Template"), queryset=EmailTemplate.objects.none(), required=False
     )

@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from voronka.core.control_characters import ControlCharacterGuard
 
-class FeedbackRequestForm(forms.Form):
+
+class FeedbackRequestForm(ControlCharacterGuard, forms.Form):
     contact = forms.ModelChoiceField(
         label=_("Also email the link to"),
         queryset=None,
@@ -18,7 +20,7 @@ class FeedbackRequestForm(forms.Form):
         self.fields["contact"].empty_label = _("— nobody, I will send it myself —")
 
 
-class FeedbackAnswerForm(forms.Form):
+class FeedbackAnswerForm(ControlCharacterGuard, forms.Form):
     score = forms.TypedChoiceField(
         label=_("How likely are you to recommend us to a colleague?"),
         choices=[(str(n), str(n)) for n in range(1, 11)],

@@ -5,6 +5,8 @@ from pathlib import Path
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from voronka.core.control_characters import ControlCharacterGuard
+
 from .fields import fields_for
 from .models import ImportJob, ImportKind, OnMatch
 from .services import NEW, UnknownValue
@@ -12,7 +14,7 @@ from .services import NEW, UnknownValue
 ACCEPTED_EXTENSIONS = {".csv", ".txt", ".tsv", ".xlsx"}
 
 
-class UploadForm(forms.Form):
+class UploadForm(ControlCharacterGuard, forms.Form):
     kind = forms.ChoiceField(label=_("The file contains"), choices=ImportKind.choices)
     file = forms.FileField(
         label=_("CSV or XLSX file"),
@@ -37,7 +39,7 @@ class UploadForm(forms.Form):
         return upload
 
 
-class MappingForm(forms.Form):
+class MappingForm(ControlCharacterGuard, forms.Form):
     """One select per importable field; the choice is a column of the file."""
 
     def __init__(self, *args, job: ImportJob, samples: list[list[str]], **kwargs):
@@ -64,7 +66,7 @@ class MappingForm(forms.Form):
         }
 
 
-class ValuesForm(forms.Form):
+class ValuesForm(ControlCharacterGuard, forms.Form):
     """For each unknown stage/owner/source/reason value of the file: what it stands for."""
 
     def __init__(
@@ -103,7 +105,7 @@ class ValuesForm(forms.Form):
         return result
 
 
-class StartForm(forms.Form):
+class StartForm(ControlCharacterGuard, forms.Form):
     on_match = forms.ChoiceField(
         label=_("When a row matches an existing record"),
         choices=OnMatch.choices,

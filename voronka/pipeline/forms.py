@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import Role
 from voronka.accounts.visibility import visible_companies, visible_contacts, visible_users
+from voronka.core.control_characters import ControlCharacterGuard
 from voronka.crm.models import LeadSource
 
 from .models import LostReason, Pipeline, Stage
@@ -67,7 +68,7 @@ def owner_choices_queryset(user):
     return visible_users(user).exclude(role=Role.VIEWER).order_by("last_name", "first_name")
 
 
-class VersionForm(forms.Form):
+class VersionForm(ControlCharacterGuard, forms.Form):
     """Every state change of a deal carries the version the user saw (optimistic lock)."""
 
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
@@ -204,7 +205,7 @@ class LineItemUpdateForm(VersionForm):
     )
 
 
-class DealCreateForm(forms.Form):
+class DealCreateForm(ControlCharacterGuard, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=255)
     pipeline = forms.ModelChoiceField(
         label=_("Pipeline"), queryset=Pipeline.objects.filter(is_active=True)

@@ -6,12 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from voronka.accounts.models import Department
 from voronka.accounts.visibility import visible_companies, visible_users
 from voronka.catalog.models import Direction, Product
+from voronka.core.control_characters import ControlCharacterGuard
 
 from .models import PlanDimension, PlanPeriod
 from .services import TARGET_FIELDS, period_start_of
 
 
-class PlanForm(forms.Form):
+class PlanForm(ControlCharacterGuard, forms.Form):
     period = forms.ChoiceField(label=_("Period"), choices=PlanPeriod.choices)
     period_day = forms.DateField(
         label=_("Starts"),
@@ -64,14 +65,14 @@ class PlanForm(forms.Form):
         }
 
 
-class PlanTargetForm(forms.Form):
+class PlanTargetForm(ControlCharacterGuard, forms.Form):
     target_amount = forms.DecimalField(
         label=_("Target amount"), min_value=0, max_digits=16, decimal_places=2
     )
     target_count = forms.IntegerField(label=_("Target deal count"), min_value=0, required=False)
 
 
-class PlanListFilterForm(forms.Form):
+class PlanListFilterForm(ControlCharacterGuard, forms.Form):
     on = forms.DateField(
         label=_("Plans in force on"),
         required=False,

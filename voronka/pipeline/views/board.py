@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from voronka.accounts.visibility import visible_deals
+from voronka.core.control_characters import ControlCharacterGuard
 from voronka.core.errors import DomainError
 from voronka.core.models import Organisation
 from voronka.pipeline import services
@@ -302,7 +303,7 @@ def board_column(request, pipeline_id: int, stage_id: int):
 # --- moving ---------------------------------------------------------------------------------
 
 
-class BoardMoveForm(forms.Form):
+class BoardMoveForm(ControlCharacterGuard, forms.Form):
     stage = forms.ModelChoiceField(
         queryset=Stage.objects.all(),
         error_messages={"invalid_choice": gettext_lazy("Choose an existing stage.")},
@@ -310,11 +311,11 @@ class BoardMoveForm(forms.Form):
     version = forms.IntegerField(min_value=1)
 
 
-class BoardWinForm(forms.Form):
+class BoardWinForm(ControlCharacterGuard, forms.Form):
     version = forms.IntegerField(min_value=1)
 
 
-class BoardLoseForm(forms.Form):
+class BoardLoseForm(ControlCharacterGuard, forms.Form):
     version = forms.IntegerField(min_value=1)
     reason = forms.ModelChoiceField(
         queryset=LostReason.objects.filter(is_active=True),

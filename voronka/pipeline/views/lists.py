@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from voronka.accounts.visibility import visible_deals
+from voronka.core.control_characters import ControlCharacterGuard
 from voronka.core.errors import DomainError
 from voronka.core.tabular_export import tabular_response
 from voronka.crm.listing import (
@@ -164,7 +165,7 @@ def deal_list(request):
     return render(request, "pipeline/deal_list.html", context, status=status)
 
 
-class BulkActionForm(forms.Form):
+class BulkActionForm(ControlCharacterGuard, forms.Form):
     ACTIONS = (("reassign", gettext_lazy("Reassign")), ("move", gettext_lazy("Move to stage")))
 
     action = forms.ChoiceField(choices=ACTIONS)
