@@ -43,7 +43,10 @@ class NoPipeline(DomainError):
 
 class AnalyticsQuery(Schema):
     pipeline_id: Id | None = Field(None, description="Defaults to the default pipeline.")
-    date_from: Day | None = Field(None, description="Cohort start (first contact); 1 year ago.")
+    date_from: Day | None = Field(
+        None,
+        description="Cohort start (first contact); defaults to the latest 12 months holding deals.",
+    )
     date_to: Day | None = Field(None, description="Cohort end, inclusive; defaults to today.")
     department_id: Id | None = None
     owner_id: Id | None = None
@@ -52,14 +55,14 @@ class AnalyticsQuery(Schema):
     customer_type: CustomerTypeValue | None = None
 
 
-def _filter(query: AnalyticsQuery) -> AnalyticsFilter:
+def _filter(query: AnalyticsQuery, user) -> AnalyticsFilter:
     if query.pipeline_id is not None:
         pipeline = reference(Pipeline.objects.all(), query.pipeline_id, "pipeline_id")
     else:
         pipeline = default_pipeline()
         if pipeline is None:
             raise NoPipeline(field="pipeline_id")
-    default_from, default_to = default_period()
+    default_from, default_to = default_period(user=user, pipeline=pipeline)
     date_from, date_to = query.date_from or default_from, query.date_to or default_to
     if date_from > date_to:
         raise InvalidPeriod(field="date_from")
@@ -107,7 +110,7 @@ class FunnelOut(Schema):
     summary="Funnel: deals that reached each stage, conversions, win rate",
 )
 def analytics_funnel(request, query: Query[AnalyticsQuery]):
-    analytics_filter = _filter(query)
+    analytics_filter = _filter(query, request.user)
     result = funnel(analytics_filter, request.user, compare=False)
     return {
         "pipeline_id": analytics_filter.pipeline.pk,
@@ -149,7 +152,7 @@ class ChannelOut(Schema):
     summary="Lead sources: deals, conversion to won, revenue, cycle, cost per won deal",
 )
 def analytics_channels(request, query: Query[AnalyticsQuery]):
-    return channels(_filter(query), request.user).rows
+    return channels(_filter(query, request.user), request.user).rows
 
 
 class InflowWeekOut(Schema):
@@ -184,7 +187,7 @@ class InflowOut(Schema):
     summary="Inflow vs conversion: weekly inbound deals and the fitted slope",
 )
 def analytics_inflow(request, query: Query[AnalyticsQuery]):
-    return inflow_vs_conversion(_filter(query), request.user)
+    return inflow_vs_conversion(_filter(query, request.user), request.user)
 
 
 class ReportOut(Schema):
@@ -213,7 +216,7 @@ def _cell(value):
     "velocity is time in stage and bottlenecks; managers is effectiveness per stage.",
 )
 def analytics_report(request, name: ReportName, query: Query[AnalyticsQuery]):
-    headers, rows = REPORTS[name](_filter(query), request.user)
+    headers, rows = REPORTS[name](_filter(query, request.user), request.user)
     return {
         "name": name,
         "headers": [str(header) for header in headers],

@@ -44,7 +44,7 @@ class Command(BaseCommand):
             pipeline = default_pipeline()
             if pipeline is None:
                 raise CommandError("There is no pipeline yet.")
-        default_from, default_to = default_period()
+        default_from, default_to = default_period(user=_everything_user(), pipeline=pipeline)
         date_from = options["date_from"] or default_from
         date_to = options["date_to"] or default_to
         if date_from > date_to:
