@@ -40,6 +40,13 @@ class Table:
     delimiter: str = ""
 
 
+def cell(cells: list[str], index: int | None) -> str:
+    """The cell at a column index; "" for a short row or an unmapped column."""
+    if index is None or index >= len(cells):
+        return ""
+    return cells[index]
+
+
 def header_hash(headers: list[str]) -> str:
     normalised = "\x1f".join(header.strip().lower() for header in headers)
     return hashlib.sha256(normalised.encode()).hexdigest()

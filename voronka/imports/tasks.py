@@ -6,7 +6,7 @@ from django_tasks import task
 @task()
 def run_import(job_id: int) -> dict:
     from .models import ImportJob, ImportStatus
-    from .services import import_run
+    from .running import import_run
 
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     if job.status not in {ImportStatus.QUEUED, ImportStatus.RUNNING}:
@@ -17,8 +17,8 @@ def run_import(job_id: int) -> dict:
 
 @task()
 def run_check(job_id: int) -> dict:
+    from .checking import import_check
     from .models import ImportJob, ImportStatus
-    from .services import import_check
 
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     if job.status != ImportStatus.CHECKING:

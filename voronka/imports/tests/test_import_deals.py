@@ -6,7 +6,7 @@ import pytest
 
 from tests.factories import LeadSourceFactory, LostReasonFactory, UserFactory
 from voronka.crm.models import Company, Contact
-from voronka.imports import services
+from voronka.imports import services, writing
 from voronka.imports.models import ImportStatus
 from voronka.pipeline.models import Deal, StageChange, StageVisit
 
@@ -255,7 +255,7 @@ def test_a_row_is_never_half_imported(importer, seller, monkeypatch):
             raise ValueError("boom")
         return real(items, **kwargs)
 
-    monkeypatch.setattr(services, "write_historical_deals", failing)
+    monkeypatch.setattr(writing, "write_historical_deals", failing)
     job, _report = import_file(importer, csv_bytes(DEAL_HEADERS, deal_rows(seller)))
     assert (job.created_count, job.failed_count) == (2, 1)
     assert job.errors == [

@@ -1,0 +1,84 @@
+"""The dry run: read every row without writing and report counts, a preview and errors."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from voronka.pipeline.models import DealStatus
+
+from .fields import fields_for
+from .models import ImportJob, ImportStatus
+from .parsing import cell, read_table
+from .reading import RowReader
+from .resolving import Resolver
+
+PREVIEW_ROWS = 10
+REPORT_MAX_ERRORS = 1000
+# Shown in the preview as written in the file (the row keeps only their ids).
+RAW_PREVIEW = {"lead_source", "lost_reason"}
+
+
+def import_check(*, job: ImportJob) -> dict:
+    """Read every row without writing: counts, the first rows as read, and each row's errors.
+
+    Saves the report on the job (status CHECKED) and returns it.
+    """
+    resolver = Resolver(job)
+    reader = RowReader(job, resolver)
+    valid = invalid = 0
+    errors: list[dict] = []
+    preview: list[dict] = []
+    labels = {item.key: str(item.label) for item in fields_for(job.kind)}
+    shown = [key for key in labels if key in job.mapping]
+    for line, cells in read_table(bytes(job.content)).rows:
+        row, problems = reader.read(line, cells)
+        if row is None:
+            invalid += 1
+            errors.extend(
+                problem.as_dict() for problem in problems[: REPORT_MAX_ERRORS - len(errors)]
+            )
+        else:
+            valid += 1
+        if len(preview) < PREVIEW_ROWS:
+            preview.append(
+                {
+                    "line": line,
+                    "ok": row is not None,
+                    "cells": [
+                        display(
+                            row.values.get(key)
+                            if row and key not in RAW_PREVIEW
+                            else cell(cells, job.mapping[key])
+                        )
+                        for key in shown
+                    ],
+                }
+            )
+    report = {
+        "valid": valid,
+        "invalid": invalid,
+        "errors": errors,
+        "errors_truncated": invalid > 0 and len(errors) >= REPORT_MAX_ERRORS,
+        "columns": [labels[key] for key in shown],
+        "preview": preview,
+    }
+    job.report = report
+    job.row_count = valid + invalid
+    job.status = ImportStatus.CHECKED
+    job.save(update_fields=["report", "row_count", "status"])
+    return report
+
+
+def display(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%d.%m.%Y %H:%M")
+    if hasattr(value, "strftime"):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, DealStatus):
+        return str(value.label)
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}".replace(",", " ")
+    return str(value)

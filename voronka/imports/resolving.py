@@ -1,0 +1,195 @@
+"""Value resolution: which pipeline, stage, owner, source or lost reason a file's word means.
+
+Lookups start from what the importing user may see; the user's value-mapping choices win over
+name matches. Each lookup raises CellError with a message for the per-row report.
+"""
+
+from collections import defaultdict
+
+from django.utils.translation import gettext as _
+
+from voronka.accounts.models import Role, User
+from voronka.accounts.visibility import visible_users
+from voronka.crm.models import LeadSource
+from voronka.pipeline.models import LostReason, Pipeline, Stage
+
+from .fields import CellError
+from .models import ImportJob
+from .parsing import cell
+
+NEW = "new"  # value-map choice: create a lead source / lost reason with the file's name
+
+
+def normalise_word(text: str) -> str:
+    return " ".join(text.strip().lower().replace("ё", "е").split())
+
+
+def owner_candidates(user: User):
+    return visible_users(user).exclude(role=Role.VIEWER)
+
+
+class Resolver:
+    """Looks up pipelines, stages, owners, sources and lost reasons by the file's words."""
+
+    def __init__(self, job: ImportJob, *, use_value_map: bool = True):
+        self.job = job
+        self.value_map = job.value_map if use_value_map else {}
+        self.pipelines = {p.pk: p for p in Pipeline.objects.all()}
+        self.pipeline_by_name = {normalise_word(p.name): p for p in self.pipelines.values()}
+        self.default_pipeline = next(
+            (p for p in self.pipelines.values() if p.is_default), None
+        ) or next(iter(self.pipelines.values()), None)
+        self.stages = {s.pk: s for s in Stage.objects.order_by("pipeline_id", "order")}
+        self.stage_by_name: dict[tuple[int, str], Stage] = {}
+        self.stages_named: dict[str, list[Stage]] = defaultdict(list)
+        self.first_stage: dict[int, Stage] = {}
+        for stage in self.stages.values():
+            self.stage_by_name.setdefault((stage.pipeline_id, normalise_word(stage.name)), stage)
+            self.stages_named[normalise_word(stage.name)].append(stage)
+            self.first_stage.setdefault(stage.pipeline_id, stage)
+        self.owners = {u.pk: u for u in owner_candidates(job.created_by)}
+        self.owner_by_word: dict[str, User] = {}
+        for owner in self.owners.values():
+            for word in (
+                owner.username,
+                owner.email,
+                f"{owner.first_name} {owner.last_name}",
+                f"{owner.last_name} {owner.first_name}",
+            ):
+                if normalise_word(word):
+                    self.owner_by_word.setdefault(normalise_word(word), owner)
+        self.sources = {s.pk: s for s in LeadSource.objects.all()}
+        self.source_by_name = {normalise_word(s.name): s.pk for s in self.sources.values()}
+        self.reasons = {r.pk: r for r in LostReason.objects.all()}
+        self.reason_by_name = {normalise_word(r.name): r.pk for r in self.reasons.values()}
+        self.created_new: dict[tuple[str, str], int] = {}
+
+    # -- choices from the value map
+    def valid_choice(self, key: str, choice: str) -> bool:
+        if not choice.isdigit():
+            return False
+        pk = int(choice)
+        table = {
+            "pipeline": self.pipelines,
+            "stage": self.stages,
+            "owner": self.owners,
+            "lead_source": self.sources,
+            "lost_reason": self.reasons,
+        }[key]
+        return pk in table
+
+    def _mapped(self, key: str, raw: str) -> str:
+        return str(self.value_map.get(key, {}).get(raw, ""))
+
+    def knows(self, key: str, raw: str, cells: list[str]) -> bool:
+        try:
+            getattr(self, key)(raw, cells)
+        except CellError:
+            return False
+        return True
+
+    # -- lookups; each raises CellError with a message for the report
+    def pipeline(self, raw: str, cells=None) -> Pipeline:
+        if not raw:
+            if self.default_pipeline is None:
+                raise CellError(_("There is no pipeline to import into."))
+            return self.default_pipeline
+        choice = self._mapped("pipeline", raw)
+        if choice:
+            return self.pipelines[int(choice)]
+        found = self.pipeline_by_name.get(normalise_word(raw))
+        if found is None:
+            raise CellError(
+                _("Unknown pipeline «%(value)s»; map it to a pipeline.") % {"value": raw}
+            )
+        return found
+
+    def _row_pipeline(self, cells) -> Pipeline | None:
+        index = self.job.mapping.get("pipeline")
+        if cells is None or index is None:
+            return None
+        try:
+            return self.pipeline(cell(cells, index))
+        except CellError:
+            return None
+
+    def stage(self, raw: str, cells=None, pipeline: Pipeline | None = None) -> Stage:
+        pipeline = pipeline or self._row_pipeline(cells)
+        if not raw:
+            pipeline = pipeline or self.default_pipeline
+            if pipeline is None or pipeline.pk not in self.first_stage:
+                raise CellError(_("The pipeline has no stages."))
+            return self.first_stage[pipeline.pk]
+        choice = self._mapped("stage", raw)
+        if choice:
+            stage = self.stages[int(choice)]
+        elif pipeline is not None:
+            stage = self.stage_by_name.get((pipeline.pk, normalise_word(raw)))
+        else:
+            named = self.stages_named.get(normalise_word(raw), [])
+            in_default = [
+                s
+                for s in named
+                if self.default_pipeline and s.pipeline_id == self.default_pipeline.pk
+            ]
+            stage = (in_default or named or [None])[0]
+        if stage is None:
+            raise CellError(_("Unknown stage «%(value)s»; map it to a stage.") % {"value": raw})
+        if pipeline is not None and stage.pipeline_id != pipeline.pk:
+            raise CellError(
+                _("Stage «%(stage)s» is not in pipeline «%(pipeline)s».")
+                % {"stage": raw, "pipeline": pipeline.name}
+            )
+        return stage
+
+    def owner(self, raw: str, cells=None) -> User:
+        if not raw:
+            importer = self.job.created_by
+            if importer.role == Role.VIEWER or not importer.is_active:
+                raise CellError(_("Choose an owner."))
+            return importer
+        choice = self._mapped("owner", raw)
+        if choice:
+            return self.owners[int(choice)]
+        found = self.owner_by_word.get(normalise_word(raw))
+        if found is None:
+            raise CellError(_("Unknown owner «%(value)s»; map it to a user.") % {"value": raw})
+        return found
+
+    def _named(
+        self, key: str, raw: str, by_name: dict[str, int], unknown_message: str
+    ) -> int | None:
+        if not raw:
+            return None
+        choice = self._mapped(key, raw)
+        if choice == NEW:
+            return self.created_new.get((key, raw), -1)
+        if choice:
+            return int(choice)
+        found = by_name.get(normalise_word(raw))
+        if found is None:
+            raise CellError(unknown_message % {"value": raw})
+        return found
+
+    def lead_source(self, raw: str, cells=None) -> int | None:
+        return self._named(
+            "lead_source", raw, self.source_by_name,
+            _("Unknown lead source «%(value)s»; map it or create it."),
+        )  # fmt: skip
+
+    def lost_reason(self, raw: str, cells=None) -> int | None:
+        return self._named(
+            "lost_reason", raw, self.reason_by_name,
+            _("Unknown lost reason «%(value)s»; map it or create it."),
+        )  # fmt: skip
+
+    def create_new_values(self) -> None:
+        """Create the lead sources and lost reasons the user chose to add (before writing)."""
+        for raw, choice in self.value_map.get("lead_source", {}).items():
+            if choice == NEW:
+                source, _created = LeadSource.objects.get_or_create(name=raw.strip()[:120])
+                self.created_new[("lead_source", raw)] = source.pk
+        for raw, choice in self.value_map.get("lost_reason", {}).items():
+            if choice == NEW:
+                reason, _created = LostReason.objects.get_or_create(name=raw.strip()[:150])
+                self.created_new[("lost_reason", raw)] = reason.pk

@@ -1,0 +1,273 @@
+"""Writing rows in batches: all or nothing per row, deals with their full history."""
+
+from datetime import datetime
+
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from voronka.accounts.visibility import visible_deals
+from voronka.core.errors import DomainError
+from voronka.crm.models import Company, LeadSource
+from voronka.pipeline import services as deal_services
+from voronka.pipeline.bulk import HistoricalDeal, write_historical_deals
+from voronka.pipeline.models import Deal, DealStatus, LostReason, Stage
+
+from .models import ImportJob, ImportKind, OnMatch
+from .reading import Row, RowProblem
+from .resolving import Resolver
+from .writing_parties import BATCH_SIZE, PartiesWriter, RowFailure
+
+
+class RowWriter(PartiesWriter):
+    """Writes batches of rows; keeps what earlier batches created so a file never duplicates."""
+
+    def __init__(self, job: ImportJob, resolver: Resolver):
+        self.job = job
+        self.user = job.created_by
+        self.resolver = resolver
+        self.update = job.on_match == OnMatch.UPDATE
+        self.deal_key_by_external_id = "external_id" in job.mapping and job.kind == ImportKind.DEALS
+        # committed caches: key -> pk
+        self.companies: dict[tuple, int] = {}
+        self.contacts: dict[tuple, int] = {}
+        self.deals: dict[tuple, int] = {}
+        self.first_win: dict[int, datetime] = {}
+        self.sees_everything = self.user.sees_everything
+
+    # -- batch control
+    def write_batch(self, rows: list[Row]) -> tuple[list[str], list[RowProblem]]:
+        """Write rows in one transaction; if that fails, row by row in savepoints."""
+        snapshot = self._snapshot()
+        try:
+            with transaction.atomic():
+                return self._write(rows), []
+        except (RowFailure, DomainError, DatabaseError, ValueError):
+            self._restore(snapshot)
+        outcomes, problems = [], []
+        for row in rows:
+            snapshot = self._snapshot()
+            try:
+                with transaction.atomic():
+                    outcomes += self._write([row])
+            except RowFailure as error:
+                self._restore(snapshot)
+                problems.append(RowProblem(row.line, error.column, error.message))
+            except DomainError as error:
+                self._restore(snapshot)
+                problems.append(RowProblem(row.line, error.field or "", str(error.message)))
+            except (IntegrityError, DatabaseError, ValueError) as error:
+                self._restore(snapshot)
+                problems.append(
+                    RowProblem(
+                        row.line,
+                        "",
+                        _("Conflicts with existing data: %(error)s") % {"error": error},
+                    )
+                )
+        return outcomes, problems
+
+    def _snapshot(self):
+        return (dict(self.companies), dict(self.contacts), dict(self.deals), dict(self.first_win))
+
+    def _restore(self, snapshot) -> None:
+        self.companies, self.contacts, self.deals, self.first_win = snapshot
+
+    def _write(self, rows: list[Row]) -> list[str]:
+        if self.job.kind == ImportKind.DEALS:
+            return self._write_deals(rows)
+        if self.job.kind == ImportKind.COMPANIES:
+            return self._write_companies(rows)
+        return self._write_contacts(rows)
+
+    # -- deals
+    def _deal_key(self, values: dict, company_id: int | None) -> tuple:
+        if self.deal_key_by_external_id and values.get("external_id"):
+            return ("ext", values["external_id"])
+        return ("nat", values["title"], company_id, timezone.localtime(values["created_at"]).date())
+
+    def _prefetch_deals(
+        self, rows: list[Row], company_ids: dict[int, int | None]
+    ) -> dict[int, Deal]:
+        externals = {r.values["external_id"] for r in rows if r.values.get("external_id")}
+        titles = {r.values["title"] for r in rows}
+        companies = {company_ids.get(r.line) for r in rows}
+        query = Q(external_id__in=externals) if externals else Q(pk__in=[])
+        natural = Q(title__in=titles) & (
+            Q(company_id__in=companies - {None}) | Q(company__isnull=True)
+            if None in companies
+            else Q(company_id__in=companies)
+        )
+        if not self.deal_key_by_external_id or any(not r.values.get("external_id") for r in rows):
+            query |= natural
+        found = {}
+        for deal in Deal.objects.filter(query).select_related(
+            "stage", "furthest_stage", "pipeline"
+        ):
+            found[deal.pk] = deal
+            if deal.external_id:
+                self.deals.setdefault(("ext", deal.external_id), deal.pk)
+            date = timezone.localtime(deal.created_at).date()
+            self.deals.setdefault(("nat", deal.title, deal.company_id, date), deal.pk)
+        if found and not self.sees_everything:
+            self.visible_deal_ids = set(
+                visible_deals(self.user).filter(pk__in=found).values_list("pk", flat=True)
+            )
+        else:
+            self.visible_deal_ids = set(found)
+        return found
+
+    def _write_deals(self, rows: list[Row]) -> list[str]:
+        companies = self._resolve_companies(rows, update=False)
+        company_ids = {line: pk for line, (pk, _outcome) in companies.items()}
+        contacts = self._resolve_contacts(rows, company_ids, update=False)
+        existing = self._prefetch_deals(rows, company_ids)
+        self._prefetch_first_wins(set(company_ids.values()) - {None})
+        outcomes: dict[int, str] = {}
+        new_items: list[tuple[Row, tuple, HistoricalDeal]] = []
+        new_keys: set[tuple] = set()
+        for row in rows:
+            values = row.values
+            company_id = company_ids[row.line]
+            key = self._deal_key(values, company_id)
+            pk = self.deals.get(key)
+            if pk is not None or key in new_keys:
+                if pk is None:  # the same deal twice in one batch: the first row wins
+                    outcomes[row.line] = "skipped"
+                    continue
+                if pk in existing and pk not in self.visible_deal_ids:
+                    raise RowFailure(self._title_column(), _("Matches a deal you cannot see."))
+                outcomes[row.line] = (
+                    self._update_deal(existing[pk], values, company_id)
+                    if self.update and pk in existing
+                    else "skipped"
+                )
+                continue
+            new_keys.add(key)
+            new_items.append(
+                (row, key, self._historical(values, company_id, contacts[row.line][0]))
+            )
+            outcomes[row.line] = "created"
+        if new_items:
+            deals = write_historical_deals(
+                [item for _row, _key, item in new_items], batch_size=BATCH_SIZE
+            )
+            for (_row, key, item), deal in zip(new_items, deals, strict=True):
+                self.deals[key] = deal.pk
+                if item.outcome == DealStatus.WON and deal.company_id:
+                    first = self.first_win.get(deal.company_id)
+                    if first is None or item.closed_at < first:
+                        self.first_win[deal.company_id] = item.closed_at
+        return [outcomes[row.line] for row in rows]
+
+    def _title_column(self) -> str:
+        index = self.job.mapping.get("title")
+        return self.job.headers[index] if index is not None else ""
+
+    def _prefetch_first_wins(self, company_ids: set[int]) -> None:
+        missing = company_ids - set(self.first_win)
+        if not missing:
+            return
+        wins = (
+            Deal.objects.filter(company_id__in=missing, status=DealStatus.WON)
+            .values("company_id")
+            .annotate(first=Min("closed_at"))
+        )
+        for win in wins:
+            self.first_win[win["company_id"]] = win["first"]
+
+    def _historical(
+        self, values: dict, company_id: int | None, contact_id: int | None
+    ) -> HistoricalDeal:
+        stage: Stage = values["stage"]
+        pipeline_id = stage.pipeline_id
+        first_stage = self.resolver.first_stage[pipeline_id]
+        created = values["created_at"]
+        path = [(first_stage, created)]
+        if stage.pk != first_stage.pk:
+            path.append((stage, values["stage_entered_at"]))
+        first_win = self.first_win.get(company_id) if company_id else None
+        deal = Deal(
+            title=values["title"],
+            owner=values["owner"],
+            created_by=self.user,
+            pipeline_id=pipeline_id,
+            company_id=company_id,
+            amount=values["amount"],
+            currency=values["currency"],
+            lead_source_id=values.get("lead_source_id"),
+            expected_close_date=values.get("expected_close_date"),
+            first_contact_at=values.get("first_contact_at") or created,
+            description=values.get("description", ""),
+            external_id=values.get("external_id", ""),
+            is_returning_customer=bool(first_win and first_win <= created),
+        )
+        return HistoricalDeal(
+            deal=deal,
+            path=path,
+            outcome=values["status"],
+            closed_at=values["closed_at"],
+            lost_reason_id=values.get("lost_reason_id"),
+            lost_comment=values.get("lost_comment", ""),
+            contact_ids=[contact_id] if contact_id else [],
+            actor_id=values["owner"].pk,
+        )
+
+    def _update_deal(self, deal: Deal, values: dict, company_id: int | None) -> str:
+        """Bring an existing deal in line with the row, through the deal services."""
+        changed = False
+        fields = {}
+        for key in ("title", "currency", "expected_close_date", "description", "external_id"):
+            if (
+                key in values
+                and values[key] not in (None, "")
+                and getattr(deal, key) != values[key]
+            ):
+                fields[key] = values[key]
+        if values.get("lead_source_id") and deal.lead_source_id != values["lead_source_id"]:
+            fields["lead_source_id"] = values["lead_source_id"]
+        if company_id and deal.company_id != company_id:
+            fields["company_id"] = company_id
+        if fields:
+            plain = {
+                key.removesuffix("_id"): value
+                for key, value in fields.items()
+                if not key.endswith("_id") or key == "external_id"
+            }
+            if "lead_source_id" in fields:
+                plain["lead_source"] = LeadSource.objects.get(pk=fields["lead_source_id"])
+            if "company_id" in fields:
+                plain["company"] = Company.objects.get(pk=fields["company_id"])
+            deal_services.deal_update(deal=deal, user=self.user, **plain)
+            changed = True
+        if "amount" in self.job.mapping and deal.amount != values["amount"]:
+            deal_services.deal_change_amount(deal=deal, amount=values["amount"], user=self.user)
+            changed = True
+        if values["owner"].pk != deal.owner_id and "owner" in self.job.mapping:
+            deal_services.deal_reassign(deal=deal, new_owner=values["owner"], user=self.user)
+            changed = True
+        if deal.is_open:
+            stage = values.get("stage")
+            if stage is not None and "stage" in self.job.mapping and stage.pk != deal.stage_id:
+                at = max(values["stage_entered_at"], deal.stage_entered_at)
+                deal_services.deal_move_stage(deal=deal, stage=stage, user=self.user, at=at)
+                changed = True
+            closed_at = values.get("closed_at")
+            if values["status"] == DealStatus.WON:
+                deal_services.deal_win(
+                    deal=deal, user=self.user, at=max(closed_at, deal.stage_entered_at)
+                )
+                changed = True
+            elif values["status"] == DealStatus.LOST:
+                reason = LostReason.objects.get(pk=values["lost_reason_id"])
+                deal_services.deal_lose(
+                    deal=deal, user=self.user, reason=reason, comment=values.get("lost_comment", ""),
+                    at=max(closed_at, deal.stage_entered_at),
+                )  # fmt: skip
+                changed = True
+        return "updated" if changed else "skipped"
+
+
+def _digits(phone: str) -> str:
+    return "".join(ch for ch in phone if ch.isdigit())[-10:]
