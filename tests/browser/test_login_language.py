@@ -4,12 +4,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
 from tests.browser.helpers import screenshot
 from tests.factories import UserFactory, make_deal, make_pipeline
-from voronka.accounts.views import MAX_FAILED_LOGINS
 from voronka.activities.models import ActivityKind
 from voronka.activities.services import activity_log
 from voronka.core.models import Organisation
@@ -95,11 +95,16 @@ def test_sign_in_switch_language_and_sign_out(page, seller):
 def test_repeated_wrong_passwords_are_stopped_with_a_message(page, seller):
     page.set_default_timeout(30_000)
     page.goto(f"{page.base_url}/accounts/login/")
-    for _ in range(MAX_FAILED_LOGINS):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         page.fill("input[name=username]", "anna")
         page.fill("input[name=password]", "wrong")
         page.click("button[type=submit]")
         page.wait_for_selector("[data-testid=login-error]")
+    # The fifth failure locks; then even the right password is refused.
+    page.fill("input[name=username]", "anna")
+    page.fill("input[name=password]", "wrong")
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=login-throttled]")
     page.fill("input[name=username]", "anna")
     page.fill("input[name=password]", "pass-Word-123")
     page.click("button[type=submit]")

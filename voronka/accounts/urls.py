@@ -6,7 +6,9 @@ from django.urls import path, reverse_lazy
 from . import views
 
 urlpatterns = [
-    path("login/", views.ThrottledLoginView.as_view(), name="login"),
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("lockouts/", views.lockouts, name="lockouts"),
+    path("lockouts/<int:attempt_id>/lift/", views.lockout_lift_view, name="lockout_lift"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",

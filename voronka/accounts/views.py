@@ -1,55 +1,48 @@
-"""Sign-in with a throttle: five failed attempts per username and address lock it for a while."""
+"""Sign-in and the "Sign-in lockouts" settings page.
 
+The failure limit itself is django-axes' (see `lockouts.py`): it guards `authenticate()`, so this
+login page and the Django admin's share one count per username and client address.
+"""
+
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.core.cache import cache
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from voronka.core.errors import DomainError
+from voronka.core.form_pages import admin_required
 
 from .forms import LoginForm
-
-MAX_FAILED_LOGINS = 5
-LOCKOUT_SECONDS = 15 * 60
+from .lockouts import lockout_lift, sign_in_lockouts
 
 
-def _client_address(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy rewrites it.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
-def failed_login_key(username: str, address: str) -> str:
-    return f"login-failures:{username.strip().lower()[:150]}:{address}"
-
-
-class ThrottledLoginView(auth_views.LoginView):
-    """Django's login view; after `MAX_FAILED_LOGINS` failures within 15 minutes it answers 429."""
-
+class SignInView(auth_views.LoginView):
     template_name = "accounts/login.html"
     form_class = LoginForm
     redirect_authenticated_user = True
 
-    def post(self, request, *args, **kwargs):
-        key = failed_login_key(request.POST.get("username", ""), _client_address(request))
-        if cache.get(key, 0) >= MAX_FAILED_LOGINS:
-            # An unbound form: validating it would try the password once more.
-            form = self.form_class(request, initial={"username": request.POST.get("username", "")})
-            context = self.get_context_data(form=form, throttled=True)
-            context["throttle_message"] = _(
-                "Too many failed sign-in attempts. Wait 15 minutes and try again."
-            )
-            return self.render_to_response(context, status=429)
-        return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form):
-        key = failed_login_key(self.request.POST.get("username", ""), _client_address(self.request))
-        # add() starts the 15-minute window on the first failure; incr() never extends it.
-        if not cache.add(key, 1, LOCKOUT_SECONDS):
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.add(key, 1, LOCKOUT_SECONDS)
-        return super().form_invalid(form)
+@admin_required
+def lockouts(request):
+    return render(
+        request,
+        "accounts/lockouts.html",
+        {"section": "lockouts", "lockouts": sign_in_lockouts()},
+    )
 
-    def form_valid(self, form):
-        cache.delete(
-            failed_login_key(form.get_user().get_username(), _client_address(self.request))
-        )
-        return super().form_valid(form)
+
+@admin_required
+@require_POST
+def lockout_lift_view(request, attempt_id: int):
+    try:
+        lifted = lockout_lift(actor=request.user, attempt_id=attempt_id)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("lockouts")
+    messages.success(
+        request,
+        _("The lockout of %(username)s from %(address)s is lifted.")
+        % {"username": lifted.username, "address": lifted.ip_address},
+    )
+    return redirect("lockouts")
