@@ -7,12 +7,14 @@ that the template embeds with ``json_script``.
 from __future__ import annotations
 
 import plotly.graph_objects as go
+from django.utils.translation import gettext as _
 
+SCATTER_COLOURS = ["#2f6fed", "#c2410c", "#15803d", "#7c3aed", "#0891b2", "#94a3b8"]
 PALETTE = ["#2f6fed", "#94a3b8", "#15803d", "#c2410c", "#7c3aed", "#0891b2"]
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, DejaVu Sans, sans-serif", "size": 12}
 
 
-def _layout(**extra) -> dict:
+def chart_layout(**extra) -> dict:
     layout = {
         "font": FONT,
         "margin": {"l": 60, "r": 20, "t": 40, "b": 90},
@@ -50,7 +52,7 @@ def funnel_chart(labels: list[str], series: list[tuple[str, list]]) -> dict:
         }
         for index, (name, values) in enumerate(series)
     ]
-    return {"data": data, "layout": _layout(margin={"l": 180, "r": 20, "t": 20, "b": 40})}
+    return {"data": data, "layout": chart_layout(margin={"l": 180, "r": 20, "t": 20, "b": 40})}
 
 
 def bar_chart(
@@ -79,7 +81,7 @@ def bar_chart(
     axis = {"title": {"text": y_title}, "rangemode": "tozero", "automargin": True}
     if percent:
         axis["tickformat"] = ".0%"
-    layout = _layout(barmode="group")
+    layout = chart_layout(barmode="group")
     if horizontal:
         layout |= {"xaxis": axis, "yaxis": {"autorange": "reversed", "automargin": True}}
         layout["margin"] = {"l": 180, "r": 20, "t": 20, "b": 40}
@@ -116,7 +118,21 @@ def heatmap_chart(
             "colorbar": {"title": {"text": colorbar_title}, "tickformat": ".0%" if percent else ""},
         }
     ]
-    layout = _layout(margin={"l": 160, "r": 20, "t": 20, "b": 90})
+    layout = chart_layout(margin={"l": 160, "r": 20, "t": 20, "b": 90})
     layout["height"] = max(300, 60 + 34 * len(y_labels))
     layout["yaxis"] = {"autorange": "reversed", "automargin": True}
     return {"data": data, "layout": layout}
+
+
+def fit_line(slope, xs: list[float]) -> dict | None:
+    if slope is None or not xs:
+        return None
+    low, high = min(xs), max(xs)
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "name": _("Fitted line"),
+        "x": [low, high],
+        "y": [slope.intercept + slope.slope * low, slope.intercept + slope.slope * high],
+        "line": {"color": "#c2410c", "dash": "dash"},
+    }

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from . import views_business
+from .views import channels, forecast, inflow, repeat
 
 urlpatterns: list = [
-    path("inflow/", views_business.inflow_page, name="inflow"),
-    path("channels/", views_business.channels_page, name="channels"),
-    path("forecast/", views_business.forecast_page, name="forecast"),
-    path("repeat/", views_business.repeat_page, name="repeat"),
+    path("inflow/", inflow.inflow_page, name="inflow"),
+    path("channels/", channels.channels_page, name="channels"),
+    path("forecast/", forecast.forecast_page, name="forecast"),
+    path("repeat/", repeat.repeat_page, name="repeat"),
 ]

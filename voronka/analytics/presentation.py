@@ -1,0 +1,109 @@
+"""Presentation shared by the analytics pages: chart and table holders, the page loop
+(filter, export or render) and the formatting of figures in tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from voronka.core.tabular_export import EXPORT_FORMATS, tabular_response
+
+from .filters import analytics_filter_from_request
+from .reports import REPORTS
+
+
+@dataclass
+class Chart:
+    id: str
+    figure: dict
+    title: str = ""
+    note: str = ""
+    wide: bool = False  # spans the whole row (heatmaps with many columns)
+
+    @property
+    def data_id(self) -> str:
+        return f"{self.id}-data"
+
+
+@dataclass
+class Table:
+    headers: list
+    rows: list
+    title: str = ""
+    note: str = ""
+    numeric_from: int = 1
+    testid: str = "analytics-table"
+    extra: dict = field(default_factory=dict)
+    anchor: str = ""  # an id for links to the table
+
+
+def analytics_page(request, *, report: str, template: str, tab: str, title: str, build):
+    """Parse the filter; answer ``?export=`` with the report, otherwise render the page.
+
+    ``build(analytics_filter, user) -> dict`` adds the page's charts and tables to the context.
+    """
+    analytics_filter, form = analytics_filter_from_request(request)
+    export = request.GET.get("export")
+    if export is not None:
+        if export not in EXPORT_FORMATS:
+            return HttpResponse(
+                _("Unknown export format: choose csv or xlsx."),
+                status=400,
+                content_type="text/plain",
+            )
+        if analytics_filter is None:
+            raise Http404(_("There is no pipeline yet."))
+        headers, rows = REPORTS[report](analytics_filter, request.user)
+        stem = f"{report}-{analytics_filter.date_from:%Y%m%d}-{analytics_filter.date_to:%Y%m%d}"
+        return tabular_response(stem, headers, rows, export)
+    context = {
+        "analytics_filter": analytics_filter,
+        "filter_form": form,
+        "filter_query": urlencode(analytics_filter.as_query()) if analytics_filter else "",
+        "active_tab": tab,
+        "page_title": title,
+        "export_enabled": True,
+    }
+    if analytics_filter is not None:
+        context |= build(analytics_filter, request.user)
+    return render(request, template, context, status=400 if form.errors else 200)
+
+
+def format_percent(value, digits=0) -> str:
+    if value is None:
+        return "—"
+    return f"{value * 100:.{digits}f} %"
+
+
+def format_number(value) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.0f}".replace(",", "\u00a0")
+
+
+def format_delta(current, previous) -> str:
+    if current is None or previous is None:
+        return ""
+    difference = (current - previous) * 100
+    return _("%(difference)s pp") % {"difference": f"{difference:+.1f}"}
+
+
+def format_slope(slope, per: int) -> str:
+    """The change of conversion in percentage points for ``per`` more deals, e.g. "−2.1 pp"."""
+    if slope is None:
+        return "—"
+    return _("%(difference)s pp") % {"difference": f"{slope.slope * per * 100:+.1f}"}
+
+
+def format_slope_interval(slope, per: int) -> str:
+    if slope is None:
+        return _("not enough settled weeks")
+    return _("95%% interval %(low)+.1f … %(high)+.1f pp; %(n)s points") % {
+        "low": slope.low * per * 100,
+        "high": slope.high * per * 100,
+        "n": slope.points,
+    }

@@ -1,0 +1,133 @@
+"""Analytics page: the funnel (deals reaching each stage, stage-to-stage conversion)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.utils.translation import gettext as _
+
+from .. import charts
+from ..funnel import funnel
+from ..presentation import (
+    Chart,
+    Table,
+    analytics_page,
+    format_delta,
+    format_number,
+    format_percent,
+)
+
+# --- Funnel --------------------------------------------------------------------------------
+
+
+def _build_funnel(analytics_filter, user) -> dict:
+    result = funnel(analytics_filter, user)
+    previous = result.previous
+    labels = [stage.name for stage in result.stages] + [_("Won")]
+    series = [(_("This period"), [s.reached for s in result.stages] + [result.won])]
+    if previous is not None and previous.deals:
+        series.append((_("Previous period"), [s.reached for s in previous.stages] + [previous.won]))
+    conversion_labels = [stage.name for stage in result.stages]
+    conversion = charts.bar_chart(
+        conversion_labels,
+        [
+            (_("Observed conversion"), [s.conversion for s in result.stages]),
+            (_("Previous period"), [s.previous_conversion for s in result.stages]),
+            (_("Expected (manual)"), [s.expected_conversion for s in result.stages]),
+        ],
+        percent=True,
+        y_title=_("Conversion to the next step"),
+    )
+    rows = [
+        [
+            stage.name,
+            format_number(stage.reached),
+            format_percent(stage.share_of_first, 1),
+            format_percent(stage.conversion, 1),
+            format_percent(stage.expected_conversion),
+            format_delta(stage.conversion, stage.expected_conversion),
+            format_number(stage.amount),
+            format_number(stage.open_here),
+            format_number(stage.previous_reached),
+            format_percent(stage.previous_conversion, 1),
+        ]
+        for stage in result.stages
+    ]
+    rows.append(
+        [
+            _("Won"),
+            format_number(result.won),
+            format_percent(result.win_rate, 1),
+            "",
+            "",
+            "",
+            format_number(result.won_amount),
+            "",
+            format_number(previous.won if previous else None),
+            "",
+        ]
+    )
+    table = Table(
+        headers=[
+            _("Stage"),
+            _("Reached"),
+            _("Share of cohort"),
+            _("Conversion to next"),
+            _("Expected"),
+            _("Observed − expected"),
+            _("Amount"),
+            _("Open, furthest here"),
+            _("Reached, previous"),
+            _("Conversion, previous"),
+        ],
+        rows=rows,
+        title=_("Stages"),
+        note=_(
+            "A deal counts as having reached every stage up to the furthest one it got to, even "
+            "if it skipped some. The last stage converts into won deals. Open deals may still "
+            "advance, so a recent cohort's conversion is still growing."
+        ),
+        testid="funnel-table",
+    )
+    kpis = [
+        (
+            _("Deals in cohort"),
+            format_number(result.deals),
+            format_number(previous.deals) if previous else "",
+        ),
+        (_("Won"), format_number(result.won), format_number(previous.won) if previous else ""),
+        (
+            _("Win rate"),
+            format_percent(result.win_rate, 1),
+            format_delta(result.win_rate, previous.win_rate if previous else None),
+        ),
+        (
+            _("Win rate of closed"),
+            format_percent(result.closed_win_rate, 1),
+            format_delta(result.closed_win_rate, previous.closed_win_rate if previous else None),
+        ),
+        (_("Won amount"), format_number(result.won_amount), ""),
+        (_("Still open"), format_number(result.open), ""),
+    ]
+    return {
+        "funnel": result,
+        "kpis": kpis,
+        "charts": [
+            Chart(
+                "funnel-chart", charts.funnel_chart(labels, series), _("Deals reaching each stage")
+            ),
+            Chart("conversion-chart", conversion, _("Stage-to-stage conversion")),
+        ],
+        "tables": [table],
+    }
+
+
+@login_required
+def funnel_page(request):
+    return analytics_page(
+        request,
+        report="funnel",
+        template="analytics/page.html",
+        tab="funnel",
+        title=_("Funnel"),
+        build=_build_funnel,
+    )

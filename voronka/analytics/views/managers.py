@@ -1,0 +1,173 @@
+"""Analytics pages: manager effectiveness and reassignment advice."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from voronka.accounts.visibility import visible_deals, visible_users
+from voronka.core.errors import DomainError
+from voronka.pipeline.models import DealStatus
+from voronka.pipeline.services import deal_reassign
+
+from .. import charts
+from ..effectiveness import manager_effectiveness, reassignment_advice
+from ..presentation import (
+    Chart,
+    Table,
+    analytics_page,
+    format_percent,
+)
+
+# --- Managers ------------------------------------------------------------------------------
+
+
+def _build_managers(analytics_filter, user) -> dict:
+    result = manager_effectiveness(analytics_filter, user)
+    stage_names = [stage.name for stage in result.stages]
+    manager_names = [str(manager) for manager in result.managers]
+    z, text = [], []
+    rows = []
+    for manager in result.managers:
+        z_row, text_row = [], []
+        for stage in result.stages:
+            cell = result.cells.get((manager.pk, stage.pk))
+            z_row.append(cell.shrunken_rate if cell else None)
+            text_row.append(f"{cell.shrunken_rate * 100:.0f}% (n={cell.trials})" if cell else "")
+            if cell:
+                rows.append(
+                    [
+                        str(manager),
+                        stage.name,
+                        f"{cell.successes} / {cell.trials}",
+                        format_percent(cell.raw_rate, 1),
+                        format_percent(cell.shrunken_rate, 1),
+                        f"{cell.low * 100:.1f} – {cell.high * 100:.1f} %",
+                    ]
+                )
+        z.append(z_row)
+        text.append(text_row)
+    prior_rows = [
+        [
+            stage.name,
+            format_percent(result.priors[stage.pk].mean, 1),
+            f"{result.priors[stage.pk].strength:.1f}",
+            _("fitted") if result.priors[stage.pk].fitted else _("fallback"),
+        ]
+        for stage in result.stages
+    ]
+    return {
+        "charts": [
+            Chart(
+                "managers-chart",
+                charts.heatmap_chart(
+                    stage_names,
+                    manager_names,
+                    z,
+                    text,
+                    colorbar_title=_("Success"),
+                    full_range=False,
+                ),
+                _("Success rate per manager and stage (shrunken)"),
+                wide=True,
+            )
+        ],
+        "tables": [
+            Table(
+                headers=[
+                    _("Manager"),
+                    _("Stage"),
+                    _("Successes / closed stays"),
+                    _("Raw rate"),
+                    _("Shrunken rate"),
+                    # xgettext:no-python-format
+                    _("90% credible interval"),
+                ],
+                rows=rows,
+                title=_("Managers by stage"),
+                note=_(
+                    "Success: the stay ended by moving forward or winning; failure: moving back "
+                    "or losing. Rates are shrunk towards the stage's prior (empirical Bayes)."
+                ),
+                numeric_from=2,
+                testid="managers-table",
+            ),
+            Table(
+                headers=[_("Stage"), _("Prior mean"), _("Prior strength (α+β)"), _("Prior")],
+                rows=prior_rows,
+                title=_("Stage priors"),
+                testid="priors-table",
+            ),
+        ],
+    }
+
+
+@login_required
+def managers_page(request):
+    return analytics_page(
+        request,
+        report="managers",
+        template="analytics/page.html",
+        tab="managers",
+        title=_("Manager effectiveness"),
+        build=_build_managers,
+    )
+
+
+# --- Reassignment advice -------------------------------------------------------------------
+
+
+def _build_advice(analytics_filter, user) -> dict:
+    return {
+        "advice": reassignment_advice(analytics_filter, user),
+        "can_apply": user.can_manage_team,
+    }
+
+
+@login_required
+def advice_page(request):
+    return analytics_page(
+        request,
+        report="advice",
+        template="analytics/advice.html",
+        tab="advice",
+        title=_("Reassignment advice"),
+        build=_build_advice,
+    )
+
+
+@login_required
+@require_POST
+def advice_apply(request):
+    """Give a stalled deal to the suggested manager (heads and admins only)."""
+    if not request.user.can_manage_team:
+        return HttpResponseForbidden(_("Only heads of sales and administrators reassign deals."))
+    try:
+        deal_id = int(request.POST.get("deal", ""))
+        manager_id = int(request.POST.get("manager", ""))
+    except ValueError:
+        return HttpResponse(
+            _("Choose a deal and a manager."), status=400, content_type="text/plain"
+        )
+    deal = get_object_or_404(visible_deals(request.user), pk=deal_id, status=DealStatus.OPEN)
+    manager = get_object_or_404(visible_users(request.user), pk=manager_id)
+    try:
+        deal_reassign(deal=deal, new_owner=manager, user=request.user, at=timezone.now())
+    except DomainError as error:
+        messages.error(request, error.message)
+        return HttpResponse(str(error.message), status=error.status, content_type="text/plain")
+    messages.success(
+        request,
+        _("«%(deal)s» is now with %(manager)s.") % {"deal": deal.title, "manager": manager},
+    )
+    next_url = request.POST.get("next", "")
+    if not next_url.startswith("/") or next_url.startswith("//"):
+        from django.urls import reverse
+
+        next_url = reverse("analytics:advice")
+    return redirect(next_url)
