@@ -82,6 +82,21 @@ def _check_amount(amount: Decimal) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+def _require_version(deal: Deal, expected_version: int | None, *, in_database: bool = False):
+    """StaleVersion unless the caller saw the deal's current version (None: no check).
+
+    Services call it first, so a stale write is a conflict even when it would change nothing
+    or break another rule. `in_database` also asks the database: a change that turns out to be
+    a no-op writes nothing, so no UPDATE would notice a concurrent commit.
+    """
+    if expected_version is None:
+        return
+    if expected_version != deal.version or (
+        in_database and not Deal.objects.filter(pk=deal.pk, version=expected_version).exists()
+    ):
+        raise StaleVersion()
+
+
 def _write_deal(deal: Deal, expected_version: int | None, **fields) -> None:
     """Save fields only if nobody changed the deal since `expected_version` (optimistic lock)."""
     version = deal.version if expected_version is None else expected_version
@@ -255,12 +270,14 @@ def deal_move_stage(
     Raises DealClosed, StageNotInPipeline, StageExitRequirementMissing, StaleVersion.
     """
     at = at or timezone.now()
+    _require_version(deal, expected_version)
     if not deal.is_open:
         raise DealClosed()
     if stage.pipeline_id != deal.pipeline_id:
         raise StageNotInPipeline(field="stage")
     current = deal.stage
     if stage.pk == current.pk:
+        _require_version(deal, expected_version, in_database=True)
         return deal
     forward = stage.order > current.order
     if forward:
@@ -302,9 +319,11 @@ def deal_change_amount(
     Raises InvalidAmount, StaleVersion.
     """
     at = at or timezone.now()
+    _require_version(deal, expected_version)
     amount = _check_amount(amount)
     old_amount = deal.amount
     if amount == old_amount:
+        _require_version(deal, expected_version, in_database=True)
         return deal
     _write_deal(
         deal, expected_version, amount=amount, amount_change_count=deal.amount_change_count + 1
@@ -334,6 +353,7 @@ def deal_win(
     Raises DealClosed, StageExitRequirementMissing, StaleVersion.
     """
     at = at or timezone.now()
+    _require_version(deal, expected_version)
     if not deal.is_open:
         raise DealClosed()
     _require_exit_requirements(deal)
@@ -370,6 +390,7 @@ def deal_lose(
     Raises LostReasonRequired, DealClosed, StaleVersion.
     """
     at = at or timezone.now()
+    _require_version(deal, expected_version)
     if reason is None:
         raise LostReasonRequired(field="lost_reason")
     if not deal.is_open:
@@ -406,6 +427,7 @@ def deal_reopen(
 ) -> Deal:
     """Reopen a won or lost deal in the stage it was closed from. Raises DealNotClosed."""
     at = at or timezone.now()
+    _require_version(deal, expected_version)
     if deal.is_open:
         raise DealNotClosed()
     _write_deal(
@@ -445,9 +467,11 @@ def deal_reassign(
     Raises InvalidOwner, StaleVersion.
     """
     at = at or timezone.now()
+    _require_version(deal, expected_version)
     _check_owner(new_owner)
     old_owner_id = deal.owner_id
     if new_owner.pk == old_owner_id:
+        _require_version(deal, expected_version, in_database=True)
         return deal
     _write_deal(deal, expected_version, owner=new_owner)
     OwnerChange.objects.create(
@@ -470,6 +494,7 @@ def deal_update(
     unknown = set(fields) - EDITABLE_DEAL_FIELDS
     if unknown:
         raise DomainError(f"These fields have their own actions: {', '.join(sorted(unknown))}")
+    _require_version(deal, expected_version)
     _write_deal(deal, expected_version, **fields)
     if contacts is not None:
         deal.contacts.set(contacts)
