@@ -362,3 +362,18 @@ def test_pipeline_pages_do_not_grow_queries_with_data(
     PlaybookStepFactory.create_batch(4, stage=stage)
     with django_assert_max_num_queries(10):
         admin_client.get(reverse("administration:stage", args=[stage.pk]))
+
+
+def test_a_stages_open_deal_count_is_not_multiplied_by_its_playbook_steps(admin_client):
+    pipeline = make_pipeline()
+    second = pipeline.stages.order_by("order")[1]
+    for order in (1, 2, 3):
+        PlaybookStepFactory(stage=second, order=order)
+    for _ in range(2):
+        make_deal(pipeline=pipeline, stage=second)
+    html = admin_client.get(reverse("administration:pipeline", args=[pipeline.pk])).content.decode()
+    row = html[html.index(f'data-testid="stage-{second.name}"') :]
+    row = row[: row.index("</li>")]
+    assert "2 deals" in row
+    assert "3 steps" in row
+    assert "rots after" in row or "never rots" in row

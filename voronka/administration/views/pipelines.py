@@ -82,7 +82,8 @@ def pipelines(request):
 def _pipeline_page(request, pipeline, *, rename_form=None, stage_form=None, status=200):
     stages = list(
         pipeline.stages.annotate(
-            open_deals=Count("deals", filter=Q(deals__status=DealStatus.OPEN)),
+            # distinct: the playbook-step join below would otherwise multiply the deals.
+            open_deals=Count("deals", filter=Q(deals__status=DealStatus.OPEN), distinct=True),
             step_count=Count("playbook_steps", distinct=True),
         ).order_by("order")
     )
