@@ -1,7 +1,8 @@
 """Field types and pagination shared by every router.
 
-Input strings are bounded by their column length and refuse NUL bytes (PostgreSQL cannot store
-them); decimals by their column precision; ids by the 64-bit key range. So bad input is a 422,
+Input strings are bounded by their column length and refuse control characters (PostgreSQL
+cannot store NUL, the others break exports; tab and newlines stay allowed); decimals by their
+column precision; ids by the 64-bit key range. So bad input is a 422,
 never a database error.
 """
 
@@ -18,24 +19,32 @@ from pydantic import (
     BeforeValidator,
     StringConstraints,
     WithJsonSchema,
+    field_validator,
     model_validator,
+)
+
+from voronka.core.control_characters import (
+    CONTROL_CHARACTER_CLASS,
+    control_character_message,
+    find_control_character,
 )
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 MAX_ID = 2**63 - 1
-NO_NUL = r"^[^\x00]*$"
+# CONTROL_CHARACTER_CLASS of voronka.core.control_characters, published in the OpenAPI patterns.
+NO_CONTROL = rf"^[^{CONTROL_CHARACTER_CLASS}]*$"
+# Some character other than a space or a control character.
+VISIBLE_TEXT = rf"^[^{CONTROL_CHARACTER_CLASS}]*[^\x00-\x20\x7f-\x9f][^{CONTROL_CHARACTER_CLASS}]*$"
 
 
 def Text(max_length: int, *, min_length: int = 0):
     return Annotated[
-        str, StringConstraints(max_length=max_length, min_length=min_length, pattern=NO_NUL)
+        str, StringConstraints(max_length=max_length, min_length=min_length, pattern=NO_CONTROL)
     ]
 
 
-Name = Annotated[
-    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$")
-]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=VISIBLE_TEXT)]
 
 
 class Input(Schema):
@@ -50,6 +59,16 @@ class Input(Schema):
         if not isinstance(getattr(data, "_obj", data), dict):
             raise ValueError("Send a JSON object.")
         return data
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value):
+        # Before the field's own checks, so the message names the character, not a pattern.
+        for text in value if isinstance(value, list) else [value]:
+            character = find_control_character(text) if isinstance(text, str) else None
+            if character is not None:
+                raise ValueError(str(control_character_message(character)))
+        return value
 
 
 def _not_a_bool(value):

@@ -6,7 +6,7 @@ from pydantic import StringConstraints
 
 from voronka.crm.models import CompanySize, CustomerType
 
-from .common import Boolean, Id, Input, Name, Text
+from .common import VISIBLE_TEXT, Boolean, Id, Input, Name, Text
 
 CustomerTypeValue = Literal[tuple(CustomerType.values)]
 CompanySizeValue = Literal[tuple(["", *CompanySize.values])]
@@ -85,7 +85,7 @@ class ContactOut(Schema):
 class ContactIn(Input):
     first_name: Annotated[
         str,
-        StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$"),
+        StringConstraints(min_length=1, max_length=100, pattern=VISIBLE_TEXT),
     ]
     last_name: Text(100) = ""
     company_id: Id | None = None
@@ -101,7 +101,7 @@ class ContactIn(Input):
 class ContactPatch(Input):
     first_name: Annotated[
         str,
-        StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$"),
+        StringConstraints(min_length=1, max_length=100, pattern=VISIBLE_TEXT),
     ] = None
     last_name: Text(100) = None
     company_id: Id | None = None
@@ -123,7 +123,7 @@ class LeadSourceOut(Schema):
 class LeadSourceIn(Input):
     name: Annotated[
         str,
-        StringConstraints(min_length=1, max_length=120, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$"),
+        StringConstraints(min_length=1, max_length=120, pattern=VISIBLE_TEXT),
     ]
     is_active: Boolean = True
 
@@ -131,6 +131,6 @@ class LeadSourceIn(Input):
 class LeadSourcePatch(Input):
     name: Annotated[
         str,
-        StringConstraints(min_length=1, max_length=120, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$"),
+        StringConstraints(min_length=1, max_length=120, pattern=VISIBLE_TEXT),
     ] = None
     is_active: Boolean = None

@@ -7,11 +7,9 @@ from pydantic import StringConstraints
 
 from voronka.pipeline.models import DealStatus
 
-from .common import Day, Id, Input, Moment, Money, Ordering, Quantity, Text, Version
+from .common import VISIBLE_TEXT, Day, Id, Input, Moment, Money, Ordering, Quantity, Text, Version
 
-Title = Annotated[
-    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$")
-]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=VISIBLE_TEXT)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 StatusValue = Literal[tuple(DealStatus.values)]
 

@@ -9,16 +9,14 @@ from voronka.activities.models import ActivityKind
 from voronka.pipeline.models import DocumentKind
 from voronka.plans.models import PlanDimension, PlanPeriod
 
-from .common import Boolean, DecimalAmount, Id, Input, Integer, Text
+from .common import VISIBLE_TEXT, Boolean, DecimalAmount, Id, Input, Integer, Text
 from .deals import Day, Moment
 
 ActivityKindValue = Literal[tuple(ActivityKind.values)]
 DocumentKindValue = Literal[tuple(DocumentKind.values)]
 PlanPeriodValue = Literal[tuple(PlanPeriod.values)]
 PlanDimensionValue = Literal[tuple(PlanDimension.values)]
-Subject = Annotated[
-    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$")
-]
+Subject = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=VISIBLE_TEXT)]
 Target = DecimalAmount(whole_digits=14)
 
 

@@ -4,11 +4,9 @@ from typing import Annotated
 from ninja import Field, Schema
 from pydantic import StringConstraints
 
-from .common import Boolean, Id, Input, Integer, Money, Text
+from .common import VISIBLE_TEXT, Boolean, Id, Input, Integer, Money, Text
 
-ShortName = Annotated[
-    str, StringConstraints(min_length=1, max_length=150, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$")
-]
+ShortName = Annotated[str, StringConstraints(min_length=1, max_length=150, pattern=VISIBLE_TEXT)]
 Percent = Integer(0, 100)
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 Order = Integer(0, 32767)
@@ -36,11 +34,11 @@ class ProductOut(Schema):
 class ProductIn(Input):
     name: Annotated[
         str,
-        StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$"),
+        StringConstraints(min_length=1, max_length=200, pattern=VISIBLE_TEXT),
     ]
     sku: Annotated[
         str,
-        StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$"),
+        StringConstraints(min_length=1, max_length=64, pattern=VISIBLE_TEXT),
     ]
     direction_id: Id
     unit: Text(20) = "шт."
@@ -51,11 +49,11 @@ class ProductIn(Input):
 class ProductPatch(Input):
     name: Annotated[
         str,
-        StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$"),
+        StringConstraints(min_length=1, max_length=200, pattern=VISIBLE_TEXT),
     ] = None
     sku: Annotated[
         str,
-        StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00]*[^\x00-\x20][^\x00]*$"),
+        StringConstraints(min_length=1, max_length=64, pattern=VISIBLE_TEXT),
     ] = None
     direction_id: Id = None
     unit: Text(20) = None
