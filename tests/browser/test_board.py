@@ -15,8 +15,8 @@ from tests.factories import (
     make_deal,
     make_pipeline,
 )
+from voronka.pipeline.board_selector import CARDS_PER_PAGE
 from voronka.pipeline.models import Deal, DealStatus, ExitRequirementKind, StageExitRequirement
-from voronka.pipeline.views.board import CARDS_PER_PAGE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

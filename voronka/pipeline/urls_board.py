@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import board
+from .views import board, board_actions
 
 urlpatterns = [
     path("board/", board.board_default, name="board_default"),
@@ -12,7 +12,7 @@ urlpatterns = [
         board.board_column,
         name="board_column",
     ),
-    path("board/deals/<int:pk>/move/", board.board_move, name="board_move"),
-    path("board/deals/<int:pk>/win/", board.board_win, name="board_win"),
-    path("board/deals/<int:pk>/lose/", board.board_lose, name="board_lose"),
+    path("board/deals/<int:pk>/move/", board_actions.board_move, name="board_move"),
+    path("board/deals/<int:pk>/win/", board_actions.board_win, name="board_win"),
+    path("board/deals/<int:pk>/lose/", board_actions.board_lose, name="board_lose"),
 ]

@@ -15,6 +15,7 @@ from tests.factories import (
     make_deal,
     make_pipeline,
 )
+from voronka.pipeline.board_selector import CARDS_PER_PAGE
 from voronka.pipeline.models import (
     Deal,
     DealStatus,
@@ -22,7 +23,6 @@ from voronka.pipeline.models import (
     StageChange,
     StageExitRequirement,
 )
-from voronka.pipeline.views.board import CARDS_PER_PAGE
 
 pytestmark = pytest.mark.django_db
 
