@@ -265,7 +265,7 @@ def reassignment_advice(
         result.append(
             StalledDeal(
                 deal=deal,
-                days_in_stage=(now - deal.stage_entered_at).days,
+                days_in_stage=deal.days_in_stage,
                 current_rate=current_rate,
                 candidates=scored[:ADVICE_CANDIDATES],
             )

@@ -63,9 +63,8 @@ def rotting_deals(deals: QuerySet, condition: Q) -> tuple[list, int]:
             "stage_entered_at", "pk"
         )[: LIST_LIMIT + 1]
     )
-    now = timezone.now()
     for deal in rows:
-        deal.home_days = (now - deal.stage_entered_at).days
+        deal.home_days = deal.days_in_stage
         deal.home_overdue_by = deal.home_days - (deal.stage.rotting_days or 0)
     total = len(rows) if len(rows) <= LIST_LIMIT else rotting.count()
     return rows[:LIST_LIMIT], total

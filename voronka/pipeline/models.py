@@ -310,7 +310,10 @@ class Deal(TimeStampedModel):
 
     @property
     def days_in_stage(self) -> int:
-        return (timezone.now() - self.stage_entered_at).days
+        """Whole days in the current stage, until now or until the deal closed; never negative
+        (imported or clock-skewed history may put the stage entry a little in the future)."""
+        end = self.closed_at if self.closed_at is not None else timezone.now()
+        return max(0, (end - self.stage_entered_at).days)
 
     @property
     def is_rotting(self) -> bool:
