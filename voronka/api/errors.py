@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
-from voronka.core.errors import DomainError
+from voronka.core.errors import DomainError, InvalidInput
 
 
 class ErrorOut(Schema):
@@ -28,7 +28,8 @@ _DESCRIPTIONS = {
     "that refers to such a row.",
     409: "The change conflicts with the current data: a business rule (see `code`), a stale "
     "`expected_version`, a duplicate, or a row still in use.",
-    422: "The input does not match the schema; `fields` names the problems.",
+    422: "The input does not match the schema or a validation rule (a file type, a control "
+    "character); `fields` names the problems.",
 }
 
 
@@ -74,6 +75,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
         # The schema already rejects malformed input (422); a well-formed request that breaks a
         # business rule conflicts with the current data, so the API answers 409.
         status = 409 if exc.status == 400 else exc.status
+        if isinstance(exc, InvalidInput):
+            status = 422
         return api.create_response(
             request, error_body(exc.code, exc.message, fields), status=status
         )

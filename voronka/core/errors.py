@@ -18,6 +18,14 @@ class DomainError(Exception):
         super().__init__(str(self.message))
 
 
+class InvalidInput(DomainError):
+    """Input that breaks a validation rule the form or schema cannot express (a file's type,
+    a control character). Pages show it as a form error (400); the API answers 422, like its
+    other validation errors, not 409 (nothing in the current data conflicts)."""
+
+    code = "invalid_input"
+
+
 class StageNotInPipeline(DomainError):
     code = "stage_not_in_pipeline"
     default_message = _("The stage belongs to another pipeline.")
@@ -84,7 +92,7 @@ class InvalidMoment(DomainError):
     default_message = _("The moment is outside the deal's history.")
 
 
-class ControlCharacters(DomainError):
+class ControlCharacters(InvalidInput):
     code = "control_characters"
     default_message = _(
         "The text contains an invisible control character; remove it (it often comes with text "

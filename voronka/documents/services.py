@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from voronka.accounts.models import User
-from voronka.core.errors import DomainError, NotPermitted
+from voronka.core.errors import InvalidInput, NotPermitted
 from voronka.pipeline.models import DocumentKind
 
 from .models import Document
@@ -35,7 +35,7 @@ ALLOWED_EXTENSIONS = frozenset(
 )
 
 
-class DocumentRejected(DomainError):
+class DocumentRejected(InvalidInput):
     code = "document_rejected"
 
 

@@ -182,7 +182,7 @@ def document_list(request, deal_id: Id | None = None, kind: DocumentKindValue | 
     tags=["Documents"],
     summary="Upload a document to a deal (multipart/form-data)",
     description="Checked by `document_attach`: allowed file types and size; a missing, empty "
-    "or refused file is a 409 `document_rejected` naming the `file` field.",
+    "or refused file is a 422 `document_rejected` naming the `file` field.",
 )
 def document_create(
     request,

@@ -91,10 +91,10 @@ def test_upload_and_download_a_document(manager_api, manager, stages):
     assert Document.objects.count() == 0
 
 
-def test_a_rejected_file_type_is_a_409_with_the_field(manager_api, manager, stages):
+def test_a_rejected_file_type_is_a_422_with_the_field(manager_api, manager, stages):
     deal = make_deal(owner=manager)
     response = _upload(manager_api, deal, name="virus.exe", content=b"MZ")
-    assert response.status_code == 409
+    assert response.status_code == 422
     assert response.json()["code"] == "document_rejected"
     assert list(response.json()["fields"]) == ["file"]
 
@@ -189,7 +189,7 @@ def test_an_upload_without_a_file_is_refused_on_the_file_field(manager_api, mana
     response = manager_api.client.post(
         "/api/v1/documents", {"deal_id": deal.pk, "kind": "other"}, headers=manager_api.headers
     )
-    assert response.status_code == 409
+    assert response.status_code == 422
     assert (response.json()["code"], list(response.json()["fields"])) == (
         "document_rejected",
         ["file"],
