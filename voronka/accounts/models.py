@@ -4,7 +4,17 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Department(models.Model):
+    """A team or an office; a parent department (office → team) includes its sub-departments."""
+
     name = models.CharField(_("name"), max_length=150, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -1,12 +1,25 @@
 """Row-level visibility: the one place that decides which rows a user may see.
 
-A manager sees own rows, a head the rows owned by the department's members, admins and
-viewers everything. Every page, API endpoint and analytics query starts from these helpers.
+A manager sees own rows, a head the rows owned by the members of the department and of every
+department below it (office → team), admins and viewers everything. Every page, API endpoint
+and analytics query starts from these helpers.
 """
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from .departments import department_scope_ids
 from .models import Role, User
+
+
+def head_department_ids(user: User) -> set[int]:
+    """The head's department and its sub-departments, read once per user object (per request)."""
+    if user.department_id is None:
+        return set()
+    cached = getattr(user, "_head_department_scope", None)
+    if cached is None or cached[0] != user.department_id:
+        cached = (user.department_id, department_scope_ids(user.department_id))
+        user._head_department_scope = cached
+    return cached[1]
 
 
 def owner_filter(user: User, owner_path: str = "owner") -> Q:
@@ -16,7 +29,7 @@ def owner_filter(user: User, owner_path: str = "owner") -> Q:
     if user.sees_everything:
         return Q()
     if user.role == Role.HEAD and user.department_id is not None:
-        return Q(**{f"{owner_path}__department_id": user.department_id})
+        return Q(**{f"{owner_path}__department_id__in": head_department_ids(user)})
     return Q(**{owner_path: user})
 
 
@@ -32,7 +45,7 @@ def visible_users(user: User) -> QuerySet[User]:
     if user.sees_everything:
         return users
     if user.role == Role.HEAD and user.department_id is not None:
-        return users.filter(department_id=user.department_id)
+        return users.filter(department_id__in=head_department_ids(user))
     return users.filter(pk=user.pk)
 
 

@@ -6,6 +6,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from voronka.accounts.departments import department_choice_label, department_tree
 from voronka.accounts.models import Department, User
 from voronka.catalog.models import Direction, Product
 from voronka.core.control_characters import ControlCharacterGuard
@@ -127,7 +128,17 @@ class ProductForm(ControlCharacterGuard, forms.ModelForm):
 class DepartmentForm(ControlCharacterGuard, forms.ModelForm):
     class Meta:
         model = Department
-        fields = ["name"]
+        fields = ["name", "parent"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        parent = self.fields["parent"]
+        parent.empty_label = _("None (top level)")
+        parent.help_text = _("An office above this team: its head sees this team's deals too.")
+        parent.choices = [("", parent.empty_label)] + [
+            (department.pk, department_choice_label(department, depth))
+            for department, depth in department_tree()
+        ]
 
 
 class UserEditForm(ControlCharacterGuard, forms.ModelForm):
@@ -166,5 +177,12 @@ class OrganisationForm(ControlCharacterGuard, forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name", "primary_color", "currency", "time_zone", "language"]
+        fields = [
+            "name",
+            "primary_color",
+            "currency",
+            "time_zone",
+            "language",
+            "api_token_lifetime_days",
+        ]
         widgets = {"primary_color": ColorInput()}

@@ -17,6 +17,7 @@ from django.db.models import Max, ProtectedError, Q
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import Department, Role, User
+from voronka.accounts.departments import department_scope_ids
 from voronka.core.errors import DomainError
 from voronka.core.models import Organisation
 from voronka.crm.models import LeadSource, LeadSourceCost
@@ -268,10 +269,25 @@ def lead_source_cost_delete(*, cost: LeadSourceCost) -> None:
 # People ----------------------------------------------------------------------------------------
 
 
-def department_save(*, name: str, department: Department | None = None) -> Department:
+class DepartmentCycle(DomainError):
+    code = "department_cycle"
+    default_message = _("A department cannot be placed under itself or under one of its teams.")
+
+
+def department_save(
+    *, name: str, parent: Department | None = None, department: Department | None = None
+) -> Department:
+    """Create or change a department and its parent (office → team).
+
+    Raises DepartmentCycle when the parent is the department itself or one below it.
+    """
     department = department or Department()
     department.name = name.strip()
+    if parent is not None and department.pk is not None:
+        if parent.pk in department_scope_ids(department.pk):
+            raise DepartmentCycle(field="parent")
     department.save()
+    department.parent = parent
     return department
 
 

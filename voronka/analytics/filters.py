@@ -16,8 +16,13 @@ from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from voronka.accounts.departments import (
+    department_choice_label,
+    department_scope_ids,
+    department_tree,
+)
 from voronka.accounts.models import Department, User
-from voronka.accounts.visibility import visible_deals, visible_users
+from voronka.accounts.visibility import head_department_ids, visible_deals, visible_users
 from voronka.catalog.models import Product
 from voronka.core.control_characters import ControlCharacterGuard
 from voronka.crm.models import CustomerType, LeadSource
@@ -64,7 +69,8 @@ class AnalyticsFilter:
             first_contact_at__lt=self.end,
         )
         if self.department_id is not None:
-            deals = deals.filter(owner__department_id=self.department_id)
+            # A department includes its sub-departments (an office its teams).
+            deals = deals.filter(owner__department_id__in=department_scope_ids(self.department_id))
         if self.owner_id is not None:
             deals = deals.filter(owner_id=self.owner_id)
         if self.lead_source_id is not None:
@@ -210,11 +216,17 @@ class AnalyticsFilterForm(ControlCharacterGuard, forms.Form):
             users = visible_users(user)
             self.fields["owner"].queryset = users.select_related(None)
             if user.sees_everything:
-                self.fields["department"].queryset = Department.objects.all()
+                departments = Department.objects.all()
+            elif user.is_head and user.department_id is not None:
+                departments = Department.objects.filter(pk__in=head_department_ids(user))
             else:
-                self.fields["department"].queryset = Department.objects.filter(
-                    pk__in=users.values("department_id")
-                )
+                departments = Department.objects.filter(pk__in=users.values("department_id"))
+            department = self.fields["department"]
+            department.queryset = departments
+            department.choices = [("", department.empty_label)] + [
+                (choice.pk, department_choice_label(choice, depth))
+                for choice, depth in department_tree(departments)
+            ]
         self.fields["source"].queryset = LeadSource.objects.order_by("name")
         self.fields["product"].queryset = Product.objects.order_by("name")
 

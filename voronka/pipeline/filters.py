@@ -11,8 +11,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from voronka.accounts.departments import department_scope_ids
 from voronka.accounts.models import Department, Role, User
-from voronka.accounts.visibility import visible_users
+from voronka.accounts.visibility import head_department_ids, visible_users
 from voronka.catalog.models import Product
 from voronka.crm.models import LeadSource
 from voronka.crm.selectors import text_match
@@ -51,6 +52,8 @@ def _departments(request):
         return Department.objects.all()
     if user.department_id is None:
         return Department.objects.none()
+    if user.is_head:
+        return Department.objects.filter(pk__in=head_department_ids(user))
     return Department.objects.filter(pk=user.department_id)
 
 
@@ -74,6 +77,7 @@ class DealFilterSet(django_filters.FilterSet):
     )
     department = django_filters.ModelChoiceFilter(
         field_name="owner__department",
+        method="filter_department",
         queryset=_departments,
         label=_("Department"),
         empty_label=_("All departments"),
@@ -121,6 +125,17 @@ class DealFilterSet(django_filters.FilterSet):
             return queryset
         # text_match, not a bare icontains: SQLite folds the case of ASCII letters only.
         return queryset.filter(text_match("title", value) | text_match("company__name", value))
+
+    def filter_department(self, queryset, name, value):
+        # A department includes its sub-departments (an office its teams).
+        if value is None:
+            return queryset
+        user = getattr(self.request, "user", None)
+        if user is not None and user.is_authenticated and value.pk == user.department_id:
+            scope = head_department_ids(user)  # already read for the user's visibility
+        else:
+            scope = department_scope_ids(value.pk)
+        return queryset.filter(owner__department_id__in=scope)
 
     def filter_product(self, queryset, name, value):
         # Exists, not a join: a deal with two lines of the product still appears once.

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import Department
-from voronka.accounts.visibility import visible_companies, visible_users
+from voronka.accounts.visibility import head_department_ids, visible_companies, visible_users
 from voronka.catalog.models import Direction, Product
 from voronka.core.control_characters import ControlCharacterGuard
 
@@ -36,7 +36,7 @@ class PlanForm(ControlCharacterGuard, forms.Form):
         self.fields["department"].queryset = (
             Department.objects.all()
             if user.sees_everything
-            else Department.objects.filter(pk=user.department_id)
+            else Department.objects.filter(pk__in=head_department_ids(user))
         )
         self.fields["product"].queryset = Product.objects.order_by("name")
         self.fields["direction"].queryset = Direction.objects.order_by("name")

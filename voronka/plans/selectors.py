@@ -25,8 +25,10 @@ from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from voronka.accounts.departments import department_scopes
 from voronka.accounts.models import Role, User
 from voronka.accounts.visibility import (
+    head_department_ids,
     restrict,
     visible_companies,
     visible_deals,
@@ -67,7 +69,7 @@ def visible_plans(user: User) -> QuerySet[Plan]:
     if user.role == Role.HEAD and user.department_id is not None:
         return plans.filter(
             Q(dimension=PlanDimension.EMPLOYEE, user__in=visible_users(user))
-            | Q(dimension=PlanDimension.DEPARTMENT, department_id=user.department_id)
+            | Q(dimension=PlanDimension.DEPARTMENT, department_id__in=head_department_ids(user))
             | Q(dimension__in=[PlanDimension.PRODUCT, PlanDimension.DIRECTION])
             | Q(dimension=PlanDimension.CUSTOMER, company__in=visible_companies(user))
         )
@@ -252,20 +254,26 @@ def plan_progress(plans, viewer: User) -> list[PlanProgress]:
         by_dimension[item.plan.dimension].append(item)
     for dimension, items in by_dimension.items():
         key_name = PLAN_KEYS[dimension]
-        keys = {getattr(item.plan, key_name) for item in items}
+        plan_keys = {getattr(item.plan, key_name) for item in items}
+        # A department's plan counts its sub-departments' deals too (an office its teams).
+        if dimension == PlanDimension.DEPARTMENT:
+            scopes = department_scopes(plan_keys)
+        else:
+            scopes = {key: {key} for key in plan_keys}
+        keys = set().union(*scopes.values())
         start = min(item.plan.period_start for item in items)
         end = max(item.period_end for item in items)
         figures = _grouped(viewer, dimension, keys, start, end)
         for item in items:
-            key = getattr(item.plan, key_name)
-            for month in _months(item.plan.period_start, item.period_end):
-                cell = figures.get((key, month))
-                if cell is None:
-                    continue
-                item.fact_amount += cell[0]
-                item.fact_count += cell[1]
-                item.weighted_open += cell[2]
-                item.open_count += cell[3]
+            for key in scopes[getattr(item.plan, key_name)]:
+                for month in _months(item.plan.period_start, item.period_end):
+                    cell = figures.get((key, month))
+                    if cell is None:
+                        continue
+                    item.fact_amount += cell[0]
+                    item.fact_count += cell[1]
+                    item.weighted_open += cell[2]
+                    item.open_count += cell[3]
     return result
 
 

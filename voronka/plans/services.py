@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import User
-from voronka.accounts.visibility import visible_companies, visible_users
+from voronka.accounts.visibility import head_department_ids, visible_companies, visible_users
 from voronka.core.errors import DomainError
 
 from .models import Plan, PlanDimension, PlanPeriod
@@ -77,7 +77,7 @@ def _check_plan(*, user: User, period: str, period_start: date, dimension: str, 
     if not user.sees_everything:
         if dimension == PlanDimension.EMPLOYEE and not visible_users(user).filter(pk=target.pk):
             raise PlanNotAllowed(_("You can set plans only for your department's members."))
-        if dimension == PlanDimension.DEPARTMENT and target.pk != user.department_id:
+        if dimension == PlanDimension.DEPARTMENT and target.pk not in head_department_ids(user):
             raise PlanNotAllowed(_("You can set a plan only for your own department."))
         if dimension == PlanDimension.CUSTOMER and not visible_companies(user).filter(pk=target.pk):
             raise PlanNotAllowed(_("You can set plans only for customers you can see."))

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from voronka.accounts.departments import department_choice_label, department_tree
 from voronka.accounts.models import Department, User
 from voronka.core.errors import DomainError
 from voronka.core.form_pages import admin_required, form_page
@@ -91,9 +92,14 @@ def departments(request):
         template="administration/departments.html",
         context={
             "section": "departments",
-            "departments": Department.objects.annotate(
-                member_count=Count("members", filter=Q(members__is_active=True))
-            ),
+            "department_rows": [
+                (department, department_choice_label(department, depth))
+                for department, depth in department_tree(
+                    Department.objects.select_related("parent").annotate(
+                        member_count=Count("members", filter=Q(members__is_active=True))
+                    )
+                )
+            ],
         },
         success_url=reverse("administration:departments"),
         success_message=_("The department is created."),
@@ -116,5 +122,5 @@ def department_edit(request, pk):
             "back_url": reverse("administration:departments"),
         },
         success_url=reverse("administration:departments"),
-        success_message=_("The department is renamed."),
+        success_message=_("The department is saved."),
     )
