@@ -6,6 +6,7 @@ pipeline is never archived, an administrator cannot lock themselves out.
 """
 
 import uuid
+import warnings
 from datetime import date
 from decimal import Decimal
 
@@ -361,9 +362,18 @@ def logo_check(upload: UploadedFile) -> str:
         raise InvalidLogo(_("The logo is larger than 2 MB."), field="logo")
     try:
         upload.seek(0)
-        with Image.open(upload) as image:
-            image_format = image.format
-            image.verify()
+        # A few kilobytes can declare billions of pixels (a decompression bomb); Pillow warns
+        # above its limit and raises above twice that. Both are refused.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                image_format = image.format
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise InvalidLogo(
+            _("The image has too many pixels for a logo; upload a smaller one."),
+            field="logo",
+        ) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise InvalidLogo(field="logo") from error
     finally:
