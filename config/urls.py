@@ -8,6 +8,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("voronka.accounts.urls")),
     path("", include("voronka.core.urls")),
+    path("", include("voronka.pipeline.urls_home")),
     path("", include("voronka.pipeline.urls")),
     path("", include("voronka.crm.urls")),
     path("activities/", include("voronka.activities.urls")),

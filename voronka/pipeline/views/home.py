@@ -1,0 +1,182 @@
+"""The home page: what needs attention today (my tasks due, my rotting deals, my open pipeline
+by stage; heads also see their department). It lives with the pipeline it summarises."""
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, DecimalField, F, FloatField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast, Coalesce
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from voronka.accounts.visibility import visible_activities, visible_deals
+from voronka.core.models import Organisation
+from voronka.pipeline.filters import rotting_q
+from voronka.pipeline.models import DealStatus, Pipeline, Stage
+
+# The home page lists at most this many rows per block; the counts above them are exact.
+LIST_LIMIT = 12
+CURRENCY_SYMBOLS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸", "BYN": "Br", "CNY": "¥"}
+
+
+def _end_of_today() -> datetime:
+    today = timezone.localdate()
+    return datetime.combine(
+        today + timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone()
+    )
+
+
+def _start_of_today() -> datetime:
+    return datetime.combine(timezone.localdate(), time.min, tzinfo=timezone.get_current_timezone())
+
+
+def tasks_due(activities: QuerySet) -> tuple[list, int, int]:
+    """Open activities due today or earlier: (first rows, total, overdue), in one query for rows
+    and one for both counts."""
+    due = activities.filter(done_at__isnull=True, due_at__lt=_end_of_today())
+    counts = due.aggregate(
+        total=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=_start_of_today()))
+    )
+    rows = list(
+        due.select_related("deal", "owner", "contact").order_by("due_at", "pk")[:LIST_LIMIT]
+    )
+    return rows, counts["total"], counts["overdue"]
+
+
+def rotting_deals(deals: QuerySet, condition: Q) -> tuple[list, int]:
+    """Open deals idle in their stage beyond its rotting days, the longest idle first."""
+    rotting = deals.filter(condition)
+    rows = list(
+        rotting.select_related("stage", "company", "owner", "pipeline").order_by(
+            "stage_entered_at", "pk"
+        )[: LIST_LIMIT + 1]
+    )
+    for deal in rows:
+        deal.home_days = deal.days_in_stage
+        deal.home_overdue_by = deal.home_days - (deal.stage.rotting_days or 0)
+    total = len(rows) if len(rows) <= LIST_LIMIT else rotting.count()
+    return rows[:LIST_LIMIT], total
+
+
+def pipeline_by_stage(stages: list[Stage], deal_filter: Q) -> tuple[list[dict], dict]:
+    """Open deals per stage of the default pipeline (count, amount, weighted) in one query."""
+    if not stages:
+        return [], {"count": 0, "amount": Decimal(0), "weighted": Decimal(0)}
+    open_deals = Q(deals__status=DealStatus.OPEN) & deal_filter
+    probability = Coalesce(
+        F("deals__win_probability"), Cast(F("probability"), FloatField()) / Value(100.0)
+    )
+    rows = (
+        Stage.objects.filter(pk__in=[stage.pk for stage in stages])
+        .annotate(
+            open_count=Count("deals", filter=open_deals),
+            open_amount=Coalesce(
+                Sum("deals__amount", filter=open_deals),
+                Value(Decimal(0)),
+                output_field=DecimalField(max_digits=20, decimal_places=2),
+            ),
+            open_weighted=Sum(
+                Cast(F("deals__amount"), FloatField()) * probability,
+                filter=open_deals,
+                output_field=FloatField(),
+            ),
+        )
+        .order_by("order")
+        .values("pk", "name", "order", "color", "open_count", "open_amount", "open_weighted")
+    )
+    result = []
+    for row in rows:
+        result.append(
+            {
+                "stage": row,
+                "count": row["open_count"],
+                "amount": row["open_amount"] or Decimal(0),
+                "weighted": Decimal(str(round(row["open_weighted"] or 0, 2))),
+            }
+        )
+    biggest = max((row["amount"] for row in result), default=Decimal(0)) or Decimal(1)
+    for row in result:
+        row["share"] = int(row["amount"] * 100 / biggest)
+    totals = {
+        "count": sum(row["count"] for row in result),
+        "amount": sum((row["amount"] for row in result), Decimal(0)),
+        "weighted": sum((row["weighted"] for row in result), Decimal(0)),
+    }
+    return result, totals
+
+
+def _block(user, *, activities, deals, stages, deal_filter, rotting) -> dict:
+    tasks, task_total, overdue_total = tasks_due(activities)
+    rotting_rows, rotting_total = rotting_deals(deals, rotting)
+    by_stage, totals = pipeline_by_stage(stages, deal_filter)
+    return {
+        "tasks": tasks,
+        "task_total": task_total,
+        "overdue_total": overdue_total,
+        "rotting": rotting_rows,
+        "rotting_total": rotting_total,
+        "by_stage": by_stage,
+        "totals": totals,
+    }
+
+
+@login_required
+@require_GET
+def home(request):
+    """My tasks due today and overdue, my rotting deals, my open pipeline by stage; heads also see
+    the same for their department. A fixed number of queries whatever the data."""
+    user = request.user
+    pipelines = list(Pipeline.objects.filter(is_active=True).order_by("-is_default", "order"))
+    if not pipelines and user.is_admin:
+        # An empty install: the first admin is led to set it up rather than shown zeros.
+        return redirect("administration:start")
+    pipeline = pipelines[0] if pipelines else None
+    if request.GET.get("pipeline"):
+        # ?pipeline= picks another pipeline for the by-stage table; the default comes first.
+        try:
+            chosen = int(request.GET["pipeline"])
+        except ValueError:
+            return HttpResponseBadRequest(
+                _("The pipeline must be a number."), content_type="text/plain; charset=utf-8"
+            )
+        pipeline = next((item for item in pipelines if item.pk == chosen), None)
+        if pipeline is None:
+            raise Http404(_("No such pipeline."))
+    stages = list(pipeline.stages.order_by("order")) if pipeline else []
+    rotting = rotting_q()
+    mine = _block(
+        user,
+        activities=visible_activities(user).filter(owner=user),
+        deals=visible_deals(user).filter(owner=user),
+        stages=stages,
+        deal_filter=Q(deals__owner=user),
+        rotting=rotting,
+    )
+    team = None
+    if user.is_head and user.department_id is not None:
+        team = _block(
+            user,
+            activities=visible_activities(user).filter(owner__department_id=user.department_id),
+            deals=visible_deals(user).filter(owner__department_id=user.department_id),
+            stages=stages,
+            deal_filter=Q(deals__owner__department_id=user.department_id),
+            rotting=rotting,
+        )
+    organisation = Organisation.current()
+    request.organisation = organisation  # the header's context processor reuses it
+    return render(
+        request,
+        "core/home.html",
+        {
+            "pipeline": pipeline,
+            "pipelines": pipelines,
+            "mine": mine,
+            "team": team,
+            "now": timezone.now(),
+            "currency_symbol": CURRENCY_SYMBOLS.get(organisation.currency, organisation.currency),
+        },
+    )
