@@ -3,7 +3,10 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from voronka.core.favicon import favicon
+
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("voronka.accounts.urls")),

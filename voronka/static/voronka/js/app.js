@@ -40,6 +40,28 @@
     Voronka.toast(document.body.dataset.msgOffline, "error");
   });
 
+  // Phones: the menu button opens and closes the navigation panel under the top bar.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest(".menu-toggle");
+    var topbar = document.querySelector(".topbar");
+    if (!topbar) return;
+    if (toggle) {
+      var open = !topbar.classList.contains("nav-open");
+      topbar.classList.toggle("nav-open", open);
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    } else if (topbar.classList.contains("nav-open") && !event.target.closest(".mainnav")) {
+      topbar.classList.remove("nav-open");
+      topbar.querySelector(".menu-toggle").setAttribute("aria-expanded", "false");
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var topbar = document.querySelector(".topbar.nav-open");
+    if (event.key === "Escape" && topbar) {
+      topbar.classList.remove("nav-open");
+      topbar.querySelector(".menu-toggle").setAttribute("aria-expanded", "false");
+    }
+  });
+
   // Close the user and "More" menus when clicking elsewhere.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.usermenu[open], details.navmore[open]").forEach(function (menu) {
