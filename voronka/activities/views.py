@@ -13,7 +13,6 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,6 +23,7 @@ from voronka.accounts.visibility import (
     visible_users,
 )
 from voronka.core.errors import DomainError
+from voronka.core.redirects import safe_next_url
 from voronka.pipeline.views.deal import (
     card_success,
     form_error_message,
@@ -113,9 +113,7 @@ def my_tasks(request):
 def _respond_after_toggle(request, activity):
     if request.POST.get("from") == "deal" and activity.deal_id:
         return card_success(request, activity.deal_id)
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = ""
+    next_url = safe_next_url(request, request.POST.get("next"), fallback="")
     if request.htmx:
         # The row keeps the list's address for a later post without htmx.
         context = {"activity": activity, "can_edit": True, "now": timezone.now()}

@@ -6,12 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from voronka.accounts.visibility import visible_deals, visible_users
 from voronka.core.errors import DomainError
+from voronka.core.redirects import safe_next_url
 from voronka.pipeline.models import DealStatus
 from voronka.pipeline.services import deal_reassign
 
@@ -165,9 +167,6 @@ def advice_apply(request):
         request,
         _("«%(deal)s» is now with %(manager)s.") % {"deal": deal.title, "manager": manager},
     )
-    next_url = request.POST.get("next", "")
-    if not next_url.startswith("/") or next_url.startswith("//"):
-        from django.urls import reverse
-
-        next_url = reverse("analytics:advice")
-    return redirect(next_url)
+    return redirect(
+        safe_next_url(request, request.POST.get("next"), fallback=reverse("analytics:advice"))
+    )
