@@ -8,6 +8,6 @@ class ApiConfig(AppConfig):
     verbose_name = _("API")
 
     def ready(self) -> None:
-        from .webhooks import subscribe_all
+        from .tasks import subscribe_all
 
         subscribe_all()

@@ -1,6 +1,6 @@
 """Outgoing webhooks: domain events → signed JSON POSTs to the endpoints administrators register.
 
-The receiver runs after the deal's transaction committed (see `voronka.core.events`) and only
+The receiver (`api/tasks.py`, which imports this module, never the reverse) runs after the deal's transaction committed (see `voronka.core.events`) and only
 enqueues tasks; the task makes one attempt, logs it as a `WebhookDelivery` row and, on failure,
 schedules the next attempt with exponential backoff (1, 4, 16, 64 minutes; 5 attempts in all).
 
@@ -14,13 +14,10 @@ import json
 import time
 import urllib.error
 import urllib.request
-import uuid
 from datetime import timedelta
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
-
-from voronka.core import events
 
 from .models import WebhookDelivery, WebhookEndpoint
 
@@ -45,26 +42,6 @@ def body_for(event: str, payload: dict, delivery_id: str) -> bytes:
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     message = timestamp.encode() + b"." + body
     return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-def on_domain_event(event: str, payload: dict) -> None:
-    """Subscribed in ApiConfig.ready(): enqueue one delivery per endpoint listening for it."""
-    from .tasks import deliver_webhook
-
-    for endpoint in WebhookEndpoint.objects.filter(is_active=True):
-        if event in endpoint.events:
-            deliver_webhook.enqueue(
-                endpoint_id=endpoint.pk,
-                event=event,
-                payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
-                delivery_id=str(uuid.uuid4()),
-                attempt=1,
-            )
-
-
-def subscribe_all() -> None:
-    for event in events.ALL_EVENTS:
-        events.subscribe(event, on_domain_event)
 
 
 def attempt_delivery(
