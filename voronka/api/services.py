@@ -1,5 +1,5 @@
-"""Writes owned by the API app: personal tokens, webhook endpoints, and the CRM records
-(companies, contacts) that have no service module of their own yet.
+"""Writes owned by the API app: personal tokens and webhook endpoints. Companies and contacts
+are written through `voronka.crm.services`, like every other entity through its own app.
 
 Every function is keyword-only and raises `DomainError` subclasses for rule violations.
 """
@@ -8,30 +8,16 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import User
 from voronka.core import events
 from voronka.core.errors import DomainError, NotPermitted
-from voronka.crm.models import Company, Contact
 
 from .models import ApiToken, WebhookEndpoint
 
 TOKEN_PREFIX = "vrk_"
-
-
-class CompanyHasDeals(DomainError):
-    code = "company_has_deals"
-    status = 409
-    default_message = _("The company has deals, so it cannot be deleted.")
-
-
-class ContactHasDeals(DomainError):
-    code = "contact_has_deals"
-    status = 409
-    default_message = _("The contact takes part in deals, so it cannot be deleted.")
 
 
 class DuplicateValue(DomainError):
@@ -117,92 +103,3 @@ def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, user: User) -> None:
     if not user.is_admin:
         raise NotPermitted()
     endpoint.delete()
-
-
-# Companies and contacts ------------------------------------------------------------------------
-
-COMPANY_FIELDS = frozenset(
-    {
-        "name",
-        "inn",
-        "customer_type",
-        "industry",
-        "size",
-        "phone",
-        "email",
-        "website",
-        "address",
-        "notes",
-        "external_id",
-    }
-)
-CONTACT_FIELDS = frozenset(
-    {"first_name", "last_name", "position", "phone", "mobile", "email", "notes", "external_id"}
-)
-
-
-def _check_unique(model, instance, field: str, value: str) -> None:
-    if value and model.objects.filter(**{field: value}).exclude(pk=instance.pk).exists():
-        raise DuplicateValue(field=field)
-
-
-def _check_owner(owner: User) -> None:
-    if not owner.is_active:
-        raise DomainError(_("That user cannot own records."), field="owner_id")
-
-
-@transaction.atomic
-def company_save(
-    *, user: User, company: Company | None = None, owner: User | None = None, **fields
-):
-    """Create a company (owned by `owner`, default the user) or change one.
-
-    The tax id (INN) and external id are unique when filled in. Raises DuplicateValue.
-    """
-    company = company or Company(owner=owner or user)
-    if owner is not None:
-        _check_owner(owner)
-        company.owner = owner
-    for name, value in fields.items():
-        if name in COMPANY_FIELDS:
-            setattr(company, name, value)
-    if not (company.name or "").strip():
-        raise DomainError(_("Give the company a name."), field="name")
-    _check_unique(Company, company, "inn", company.inn)
-    _check_unique(Company, company, "external_id", company.external_id)
-    company.save()
-    return company
-
-
-def company_delete(*, company: Company) -> None:
-    """Delete a company without deals; deals keep their history, so such a company stays."""
-    if company.deals.exists():
-        raise CompanyHasDeals()
-    company.delete()
-
-
-@transaction.atomic
-def contact_save(
-    *, user: User, contact: Contact | None = None, owner: User | None = None, **fields
-):
-    """Create or change a contact. Raises DuplicateValue for a taken external id."""
-    contact = contact or Contact(owner=owner or user)
-    if owner is not None:
-        _check_owner(owner)
-        contact.owner = owner
-    if "company" in fields:
-        contact.company = fields.pop("company")
-    for name, value in fields.items():
-        if name in CONTACT_FIELDS:
-            setattr(contact, name, value)
-    if not (contact.first_name or "").strip():
-        raise DomainError(_("Give the contact a first name."), field="first_name")
-    _check_unique(Contact, contact, "external_id", contact.external_id)
-    contact.save()
-    return contact
-
-
-def contact_delete(*, contact: Contact) -> None:
-    if contact.deals.exists():
-        raise ContactHasDeals()
-    contact.delete()

@@ -1,8 +1,10 @@
 """Writes of companies and contacts: pages, API and importer all create and edit through here.
 
 Rules: the INN (Russian tax id) is 10 digits for an organisation or 12 for a sole trader and is
-unique among companies; emails must be well formed; an owner must be an active non-viewer.
-Each rule broken raises a `DomainError` naming the field.
+unique among companies; an external id is unique per model; emails must be well formed; an
+owner must be an active non-viewer; only editors write; a company or contact that takes part in
+deals is never deleted (deals keep their history). Each rule broken raises a `DomainError`
+naming the field.
 """
 
 from django.core.exceptions import ValidationError
@@ -57,6 +59,23 @@ class DuplicateInn(DomainError):
     default_message = _("Another company already has this INN.")
 
 
+class DuplicateExternalId(DomainError):
+    code = "duplicate_external_id"
+    default_message = _("Another record already has this external id.")
+
+
+class CompanyHasDeals(DomainError):
+    code = "company_has_deals"
+    status = 409
+    default_message = _("The company has deals, so it cannot be deleted.")
+
+
+class ContactHasDeals(DomainError):
+    code = "contact_has_deals"
+    status = 409
+    default_message = _("The contact takes part in deals, so it cannot be deleted.")
+
+
 class InvalidEmail(DomainError):
     code = "invalid_email"
     default_message = _("Enter a valid email address, like name@example.com.")
@@ -86,6 +105,14 @@ def _clean_inn(inn: str, *, company: Company | None = None) -> str:
     return inn
 
 
+def _check_external_id(model, instance, external_id: str) -> None:
+    others = model.objects.filter(external_id=external_id)
+    if instance.pk:
+        others = others.exclude(pk=instance.pk)
+    if external_id and others.exists():
+        raise DuplicateExternalId(field="external_id")
+
+
 def _clean_email(email: str) -> str:
     email = (email or "").strip()
     if email:
@@ -110,6 +137,7 @@ def _unknown_fields(fields: dict, allowed: frozenset) -> None:
 
 
 def _save_company(company: Company) -> Company:
+    _check_external_id(Company, company, company.external_id)
     try:
         with transaction.atomic():
             company.save()
@@ -160,6 +188,7 @@ def contact_create(*, user: User | None, owner: User, first_name: str, **fields)
     contact = Contact(owner=owner, **fields)
     contact.first_name = _clean_required(first_name, "first_name", _("Enter the person's name."))
     contact.email = _clean_email(fields.get("email", ""))
+    _check_external_id(Contact, contact, contact.external_id)
     contact.save()
     return contact
 
@@ -179,5 +208,24 @@ def contact_update(*, contact: Contact, user: User | None, **fields) -> Contact:
         fields["email"] = _clean_email(fields["email"])
     for name, value in fields.items():
         setattr(contact, name, value)
+    _check_external_id(Contact, contact, contact.external_id)
     contact.save()
     return contact
+
+
+@transaction.atomic
+def company_delete(*, company: Company, user: User | None) -> None:
+    """Delete a company without deals. Raises CompanyHasDeals, NotPermitted."""
+    _require_editor(user)
+    if company.deals.exists():
+        raise CompanyHasDeals()
+    company.delete()
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact, user: User | None) -> None:
+    """Delete a contact that takes part in no deal. Raises ContactHasDeals, NotPermitted."""
+    _require_editor(user)
+    if contact.deals.exists():
+        raise ContactHasDeals()
+    contact.delete()

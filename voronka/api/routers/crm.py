@@ -6,6 +6,7 @@ from ninja.pagination import paginate
 
 from voronka.accounts.visibility import visible_companies, visible_contacts
 from voronka.administration.services import lead_source_save
+from voronka.crm import services as crm_services
 from voronka.crm.models import LeadSource
 
 from ..auth import require_admin, require_editor
@@ -23,8 +24,7 @@ from ..schemas.crm import (
     LeadSourceOut,
     LeadSourcePatch,
 )
-from ..services import company_delete, company_save, contact_delete, contact_save
-from .common import owner_reference, reference, unique_on, visible_or_404
+from .common import api_field_names, owner_reference, reference, unique_on, visible_or_404
 
 router = Router()
 
@@ -67,8 +67,10 @@ def company_list(request, filters: Query[CompanyFilters]):
 def company_create(request, payload: CompanyIn):
     require_editor(request.user)
     data = payload.dict()
-    owner = owner_reference(request.user, data.pop("owner_id"))
-    return Status(201, company_save(user=request.user, owner=owner, **data))
+    owner = owner_reference(request.user, data.pop("owner_id")) or request.user
+    with api_field_names():
+        company = crm_services.company_create(user=request.user, owner=owner, **data)
+    return Status(201, company)
 
 
 @router.get(
@@ -92,7 +94,10 @@ def company_update(request, company_id: Id, payload: CompanyPatch):
     company = visible_or_404(visible_companies(request.user), company_id)
     data = payload.dict(exclude_unset=True)
     owner = owner_reference(request.user, data.pop("owner_id", None))
-    return company_save(user=request.user, company=company, owner=owner, **data)
+    if owner is not None:
+        data["owner"] = owner
+    with api_field_names():
+        return crm_services.company_update(company=company, user=request.user, **data)
 
 
 @router.delete(
@@ -104,7 +109,8 @@ def company_update(request, company_id: Id, payload: CompanyPatch):
 )
 def company_destroy(request, company_id: Id):
     require_editor(request.user)
-    company_delete(company=visible_or_404(visible_companies(request.user), company_id))
+    company = visible_or_404(visible_companies(request.user), company_id)
+    crm_services.company_delete(company=company, user=request.user)
     return Status(204, None)
 
 
@@ -149,8 +155,13 @@ def contact_create(request, payload: ContactIn):
     require_editor(request.user)
     data = payload.dict()
     owner = owner_reference(request.user, data.pop("owner_id"))
+    owner = owner or request.user
     company = reference(visible_companies(request.user), data.pop("company_id"), "company_id")
-    return Status(201, contact_save(user=request.user, owner=owner, company=company, **data))
+    with api_field_names():
+        contact = crm_services.contact_create(
+            user=request.user, owner=owner, company=company, **data
+        )
+    return Status(201, contact)
 
 
 @router.get(
@@ -174,11 +185,14 @@ def contact_update(request, contact_id: Id, payload: ContactPatch):
     contact = visible_or_404(visible_contacts(request.user), contact_id)
     data = payload.dict(exclude_unset=True)
     owner = owner_reference(request.user, data.pop("owner_id", None))
+    if owner is not None:
+        data["owner"] = owner
     if "company_id" in data:
         data["company"] = reference(
             visible_companies(request.user), data.pop("company_id"), "company_id"
         )
-    return contact_save(user=request.user, contact=contact, owner=owner, **data)
+    with api_field_names():
+        return crm_services.contact_update(contact=contact, user=request.user, **data)
 
 
 @router.delete(
@@ -189,7 +203,8 @@ def contact_update(request, contact_id: Id, payload: ContactPatch):
 )
 def contact_destroy(request, contact_id: Id):
     require_editor(request.user)
-    contact_delete(contact=visible_or_404(visible_contacts(request.user), contact_id))
+    contact = visible_or_404(visible_contacts(request.user), contact_id)
+    crm_services.contact_delete(contact=contact, user=request.user)
     return Status(204, None)
 
 

@@ -46,7 +46,7 @@ def test_company_validation_and_duplicates(manager_api):
     CompanyFactory(inn="7701234567")
     duplicate = manager_api.post("companies", {"name": "B", "inn": "7701234567"})
     assert duplicate.status_code == 409
-    assert duplicate.json()["code"] == "duplicate"
+    assert duplicate.json()["code"] == "duplicate_inn"
     assert list(duplicate.json()["fields"]) == ["inn"]
 
 
