@@ -1,5 +1,6 @@
 """The dry run: read every row without writing and report counts, a preview and errors."""
 
+from collections import Counter
 from datetime import datetime
 from decimal import Decimal
 
@@ -10,13 +11,13 @@ from voronka.pipeline.models import DealStatus
 from .fields import fields_for
 from .models import ImportJob, ImportStatus
 from .parsing import cell, read_table
-from .reading import RowReader
+from .reading import ASSUMPTIONS, RowReader
 from .resolving import Resolver
 
 PREVIEW_ROWS = 10
 REPORT_MAX_ERRORS = 1000
 # Shown in the preview as written in the file (the row keeps only their ids).
-RAW_PREVIEW = {"lead_source", "lost_reason"}
+RAW_PREVIEW = {"lead_source", "lost_reason", "closed_stage", "product_name"}
 
 
 def import_check(*, job: ImportJob) -> dict:
@@ -28,6 +29,8 @@ def import_check(*, job: ImportJob) -> dict:
     reader = RowReader(job, resolver)
     valid = invalid = 0
     errors: list[dict] = []
+    warnings: list[dict] = []
+    assumptions: Counter = Counter()
     preview: list[dict] = []
     labels = {item.key: str(item.label) for item in fields_for(job.kind)}
     shown = [key for key in labels if key in job.mapping]
@@ -40,6 +43,10 @@ def import_check(*, job: ImportJob) -> dict:
             )
         else:
             valid += 1
+            assumptions.update(row.assumptions)
+            warnings.extend(
+                problem.as_dict() for problem in row.warnings[: REPORT_MAX_ERRORS - len(warnings)]
+            )
         if len(preview) < PREVIEW_ROWS:
             preview.append(
                 {
@@ -60,6 +67,8 @@ def import_check(*, job: ImportJob) -> dict:
         "invalid": invalid,
         "errors": errors,
         "errors_truncated": invalid > 0 and len(errors) >= REPORT_MAX_ERRORS,
+        "warnings": warnings,
+        "assumptions": dict(assumptions),
         "columns": [labels[key] for key in shown],
         "preview": preview,
     }
@@ -68,6 +77,12 @@ def import_check(*, job: ImportJob) -> dict:
     job.status = ImportStatus.CHECKED
     job.save(update_fields=["report", "row_count", "status"])
     return report
+
+
+def assumption_counts(report: dict) -> list[tuple[str, int]]:
+    """(what was assumed, how many rows) from a check report, in a fixed order."""
+    counts = report.get("assumptions") or {}
+    return [(str(label), counts[key]) for key, label in ASSUMPTIONS.items() if counts.get(key)]
 
 
 def display(value) -> str:

@@ -23,31 +23,57 @@ class ImportField:
 
 
 _EXTERNAL_ID = ImportField(
-    "external_id", _("External id"), ("external id", "внешний id", "внешний код", "id", "ид", "код")
-)
+    "external_id",
+    _("External id"),
+    ("external id", "внешний id", "внешний код", "id", "ид", "код", "opportunity id",
+     "deal id", "record id", "id сделки", "ид сделки", "номер сделки", "deal number"),
+)  # fmt: skip
 _OWNER = ImportField(
     "owner",
     _("Owner"),
-    ("ответственный", "менеджер", "владелец", "owner", "manager", "responsible"),
-)
+    ("ответственный", "менеджер", "владелец", "owner", "manager", "responsible", "sales agent",
+     "sales rep", "rep", "agent", "account manager", "account owner", "deal owner", "assigned to",
+     "assigned", "salesperson", "sales person", "seller", "продавец", "ответственный менеджер",
+     "менеджер сделки", "ответственный за сделку"),
+)  # fmt: skip
 _COMPANY_NAME = ImportField(
     "company_name",
     _("Company"),
-    ("компания", "организация", "клиент", "контрагент", "company", "company name", "account"),
-)
+    ("компания", "организация", "клиент", "контрагент", "company", "company name", "account",
+     "account name", "customer", "client", "organization", "organisation", "название компании",
+     "компания контакта"),
+)  # fmt: skip
 _COMPANY_INN = ImportField(
-    "company_inn", _("Company INN"), ("инн", "inn", "tax id", "инн компании")
+    "company_inn", _("Company INN"), ("инн", "inn", "tax id", "инн компании", "taxpayer id")
 )
 _CONTACT_NAME = ImportField(
     "contact_name",
     _("Contact name"),
-    ("контакт", "контактное лицо", "фио", "contact", "contact name", "contact person"),
-)
-_PHONE = ImportField("phone", _("Phone"), ("телефон", "тел", "phone", "phone number", "мобильный"))
+    ("контакт", "контактное лицо", "фио", "contact", "contact name", "contact person",
+     "основной контакт", "primary contact", "full name", "фио контакта"),
+)  # fmt: skip
+_PHONE = ImportField(
+    "phone",
+    _("Phone"),
+    ("телефон", "тел", "phone", "phone number", "мобильный", "рабочий телефон", "mobile",
+     "work phone"),
+)  # fmt: skip
 _EMAIL = ImportField(
-    "email", _("Email"), ("email", "e-mail", "почта", "эл почта", "электронная почта")
-)
+    "email",
+    _("Email"),
+    ("email", "e-mail", "почта", "эл почта", "электронная почта", "email address",
+     "рабочий email", "work email"),
+)  # fmt: skip
 _POSITION = ImportField("position", _("Position"), ("должность", "position", "job title"))
+_PRODUCT_NAME = ImportField(
+    "product_name",
+    _("Product"),
+    ("товар", "продукт", "товары", "продукция", "номенклатура", "product", "product name",
+     "item", "название товара", "наименование товара", "products"),
+)  # fmt: skip
+_NOTES = ImportField(
+    "notes", _("Notes"), ("примечание", "комментарий", "заметки", "notes", "comment")
+)
 
 FIELDS: dict[str, tuple[ImportField, ...]] = {
     ImportKind.DEALS: (
@@ -64,34 +90,152 @@ FIELDS: dict[str, tuple[ImportField, ...]] = {
                 "deal",
                 "deal name",
                 "name",
+                "opportunity",
+                "opportunity name",
+                "deal title",
+                "subject",
+                "тема",
             ),
             required=True,
-        ),
+        ),  # fmt: skip
         ImportField(
-            "amount", _("Amount"), ("сумма", "бюджет", "сумма сделки", "amount", "value", "sum")
-        ),
-        ImportField("currency", _("Currency"), ("валюта", "currency")),
-        ImportField("pipeline", _("Pipeline"), ("воронка", "направление", "pipeline", "funnel")),
-        ImportField("stage", _("Stage"), ("этап", "стадия", "этап сделки", "stage", "deal stage")),
+            "amount",
+            _("Amount"),
+            (
+                "сумма",
+                "бюджет",
+                "сумма сделки",
+                "amount",
+                "value",
+                "sum",
+                "close value",
+                "deal value",
+                "deal amount",
+                "revenue",
+                "expected revenue",
+                "opportunity amount",
+                "стоимость",
+                "выручка",
+            ),
+        ),  # fmt: skip
+        ImportField("currency", _("Currency"), ("валюта", "currency", "валюта сделки")),
         ImportField(
-            "status", _("Status (open/won/lost)"), ("статус", "результат", "status", "outcome")
-        ),
+            "pipeline",
+            _("Pipeline"),
+            (
+                "воронка",
+                "направление",
+                "pipeline",
+                "funnel",
+                "sales pipeline",
+                "воронка продаж",
+                "направление сделки",
+            ),
+        ),  # fmt: skip
+        ImportField(
+            "stage",
+            _("Stage"),
+            (
+                "этап",
+                "стадия",
+                "этап сделки",
+                "stage",
+                "deal stage",
+                "стадия сделки",
+                "sales stage",
+                "stage name",
+                "dealstage",
+                "статус сделки",
+            ),
+        ),  # fmt: skip
+        ImportField(
+            "closed_stage",
+            _("Stage when closed"),
+            (
+                "этап закрытия",
+                "последний этап",
+                "этап при закрытии",
+                "этап до закрытия",
+                "stage when closed",
+                "last stage",
+                "stage before close",
+                "closed at stage",
+                "lost at stage",
+            ),
+        ),  # fmt: skip
+        ImportField(
+            "status",
+            _("Status (open/won/lost)"),
+            (
+                "статус",
+                "результат",
+                "status",
+                "outcome",
+                "deal status",
+                "result",
+                "won lost",
+                "семантика стадии",
+                "итог",
+            ),
+        ),  # fmt: skip
         _OWNER,
         ImportField(
             "lead_source",
             _("Lead source"),
-            ("источник", "канал", "источник сделки", "source", "lead source", "channel"),
-        ),
+            (
+                "источник",
+                "канал",
+                "источник сделки",
+                "source",
+                "lead source",
+                "channel",
+                "origin",
+                "lead origin",
+                "deal source",
+                "utm source",
+                "канал привлечения",
+                "источник лида",
+                "источник обращения",
+            ),
+        ),  # fmt: skip
         ImportField(
             "created_at",
             _("Created"),
-            ("дата создания", "создана", "создано", "created", "created at", "date created"),
-        ),
+            (
+                "дата создания",
+                "создана",
+                "создано",
+                "created",
+                "created at",
+                "date created",
+                "create date",
+                "created date",
+                "creation date",
+                "created on",
+                "created time",
+                "дата создания сделки",
+                "дата заведения",
+            ),
+        ),  # fmt: skip
         ImportField(
             "first_contact_at",
             _("First contact"),
-            ("первый контакт", "дата первого контакта", "first contact", "first contact date"),
-        ),
+            (
+                "первый контакт",
+                "дата первого контакта",
+                "first contact",
+                "first contact date",
+                "engage date",
+                "engagement date",
+                "engaged",
+                "engaged at",
+                "date of first contact",
+                "first touch",
+                "first touch date",
+                "дата обращения",
+                "дата первого обращения",
+            ),
+        ),  # fmt: skip
         ImportField(
             "stage_entered_at",
             _("In stage since"),
@@ -101,8 +245,13 @@ FIELDS: dict[str, tuple[ImportField, ...]] = {
                 "stage entered",
                 "in stage since",
                 "stage date",
+                "stage change date",
+                "last stage change",
+                "дата изменения этапа",
+                "дата смены этапа",
+                "дата изменения стадии",
             ),
-        ),
+        ),  # fmt: skip
         ImportField(
             "expected_close_date",
             _("Expected close date"),
@@ -112,25 +261,63 @@ FIELDS: dict[str, tuple[ImportField, ...]] = {
                 "дата закрытия план",
                 "expected close date",
                 "expected close",
+                "предполагаемая дата закрытия",
+                "estimated close date",
+                "target close date",
             ),
-        ),
+        ),  # fmt: skip
         ImportField(
             "closed_at",
             _("Closed"),
-            ("дата закрытия", "закрыта", "closed", "closed at", "close date", "date closed"),
-        ),
+            (
+                "дата закрытия",
+                "закрыта",
+                "closed",
+                "closed at",
+                "close date",
+                "date closed",
+                "closed date",
+                "closed on",
+                "close time",
+                "won date",
+                "lost date",
+                "дата закрытия сделки",
+                "дата завершения",
+            ),
+        ),  # fmt: skip
         ImportField(
             "lost_reason",
             _("Lost reason"),
-            ("причина отказа", "причина проигрыша", "причина", "lost reason", "loss reason"),
-        ),
+            (
+                "причина отказа",
+                "причина проигрыша",
+                "причина",
+                "lost reason",
+                "loss reason",
+                "reason lost",
+                "closed lost reason",
+                "причина провала",
+                "причина закрытия",
+            ),
+        ),  # fmt: skip
         ImportField(
-            "lost_comment", _("Why lost, in words"), ("комментарий к отказу", "lost comment")
+            "lost_comment",
+            _("Why lost, in words"),
+            ("комментарий к отказу", "lost comment", "loss comment"),
         ),
         ImportField(
             "description",
             _("Description"),
             ("описание", "комментарий", "примечание", "description", "notes", "comment"),
+        ),
+        _PRODUCT_NAME,
+        ImportField(
+            "quantity", _("Quantity"), ("количество", "кол во", "quantity", "qty", "units")
+        ),
+        ImportField(
+            "unit_price",
+            _("Unit price"),
+            ("цена", "цена за единицу", "unit price", "price", "sales price", "list price"),
         ),
         _COMPANY_NAME,
         _COMPANY_INN,
@@ -152,19 +339,19 @@ FIELDS: dict[str, tuple[ImportField, ...]] = {
                 "name",
                 "company",
                 "company name",
+                "account",
+                "account name",
             ),
             required=True,
-        ),
+        ),  # fmt: skip
         _COMPANY_INN,
-        ImportField("industry", _("Industry"), ("отрасль", "сфера", "industry")),
+        ImportField("industry", _("Industry"), ("отрасль", "сфера", "industry", "sector")),
         _PHONE,
         _EMAIL,
         ImportField("website", _("Website"), ("сайт", "website", "web", "url")),
         ImportField("address", _("Address"), ("адрес", "address")),
         _OWNER,
-        ImportField(
-            "notes", _("Notes"), ("примечание", "комментарий", "заметки", "notes", "comment")
-        ),
+        _NOTES,
     ),
     ImportKind.CONTACTS: (
         _EXTERNAL_ID,
@@ -179,14 +366,32 @@ FIELDS: dict[str, tuple[ImportField, ...]] = {
         _COMPANY_NAME,
         _COMPANY_INN,
         _OWNER,
+        _NOTES,
+    ),
+    ImportKind.PRODUCTS: (
         ImportField(
-            "notes", _("Notes"), ("примечание", "комментарий", "заметки", "notes", "comment")
+            "product_name",
+            _("Product"),
+            ("название", "наименование", "товар", "продукт", "name", "product", "product name"),
+            required=True,
+        ),
+        ImportField("sku", _("SKU"), ("артикул", "sku", "код товара", "product code", "code")),
+        ImportField(
+            "unit_price", _("Price"), ("цена", "price", "unit price", "list price", "стоимость")
+        ),
+        ImportField("unit", _("Unit"), ("единица", "ед изм", "unit", "uom")),
+        ImportField(
+            "direction",
+            _("Product line"),
+            ("направление", "линейка", "категория", "product line", "category", "series"),
         ),
     ),
 }
 
 # Fields whose values are looked up among existing records (and mapped by the user when unknown).
-VALUE_FIELDS = ("pipeline", "stage", "owner", "lead_source", "lost_reason")
+VALUE_FIELDS = (
+    "pipeline", "stage", "closed_stage", "owner", "lead_source", "lost_reason",
+)  # fmt: skip
 
 
 def fields_for(kind: str) -> tuple[ImportField, ...]:
@@ -194,13 +399,38 @@ def fields_for(kind: str) -> tuple[ImportField, ...]:
 
 
 def _normalise(text: str) -> str:
-    text = text.strip().lower().replace("ё", "е")
-    text = re.sub(r"[\s_\-.,:;()*/\\]+", " ", text)
+    """Header text as words: «Sales_Agent», «salesAgent» and «sales-agent» all read "sales agent"."""
+    text = re.sub(r"(?<=[a-zа-яё])(?=[A-ZА-ЯЁ])", " ", text.strip())
+    text = text.lower().replace("ё", "е")
+    text = re.sub(r"[\s_\-.,:;()*/\\#№]+", " ", text)
     return text.strip()
 
 
-def guess_mapping(kind: str, headers: list[str]) -> dict[str, int]:
-    """{field key: column index} from header names; exact synonyms first, then containment."""
+# Fields that hold a name: a column of numbers or yes/no answers is never guessed as one.
+NAME_FIELDS = frozenset(
+    {"title", "company_name", "contact_name", "first_name", "last_name", "owner", "product_name"}
+)
+_YES_NO = frozenset(
+    {"yes", "no", "y", "n", "true", "false", "да", "нет", "0", "1", "+", "-", "x", "д", "н"}
+)
+_NUMBER_LIKE = re.compile(r"^[\d\s.,%+\-₽$€:/]+$")
+
+
+def _looks_like_a_name(values: list[str]) -> bool:
+    """False for a column whose sample values are all numbers, dates or yes/no answers."""
+    filled = [value.strip().lower() for value in values if value.strip()]
+    if not filled:
+        return True
+    return not all(value in _YES_NO or _NUMBER_LIKE.match(value) for value in filled)
+
+
+def guess_mapping(
+    kind: str, headers: list[str], samples: list[list[str]] | None = None
+) -> dict[str, int]:
+    """{field key: column index} from header names; exact synonyms first, then containment.
+
+    `samples` (a few values per column) keeps numeric and yes/no columns away from names.
+    """
     mapping: dict[str, int] = {}
     used: set[int] = set()
     normalised = [_normalise(header) for header in headers]
@@ -215,7 +445,18 @@ def guess_mapping(kind: str, headers: list[str]) -> dict[str, int]:
                 if exact:
                     hit = header in synonyms
                 else:
-                    hit = any(len(synonym) > 3 and synonym in header for synonym in synonyms)
+                    hit = any(
+                        len(synonym) > 3 and re.search(rf"\b{re.escape(synonym)}\b", header)
+                        for synonym in synonyms
+                    )
+                if (
+                    hit
+                    and field.key in NAME_FIELDS
+                    and samples is not None
+                    and index < len(samples)
+                    and not _looks_like_a_name(samples[index])
+                ):
+                    hit = False
                 if hit:
                     mapping[field.key] = index
                     used.add(index)
@@ -261,13 +502,21 @@ _PLAIN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$|^(\d{4})-(\d{1,2})-(\
 
 
 def parse_datetime(text: str) -> datetime:
-    """A local date or date-time in the usual Russian and ISO forms, made time-zone aware."""
+    """A local date or date-time in the usual Russian and ISO forms, made time-zone aware.
+
+    A date alone means the start of that day (see `parse_moment` to know which it was).
+    """
+    return parse_moment(text)[0]
+
+
+def parse_moment(text: str) -> tuple[datetime, bool]:
+    """(aware moment, True when the cell gave a date without a time of day)."""
     # A file repeats the same dates many times: read each once per time zone.
-    return _parse_datetime(text, timezone.get_current_timezone_name())
+    return _parse_moment(text, timezone.get_current_timezone_name())
 
 
 @lru_cache(maxsize=8192)
-def _parse_datetime(text: str, _zone: str) -> datetime:
+def _parse_moment(text: str, _zone: str) -> tuple[datetime, bool]:
     plain = _PLAIN_DATE.match(text.strip())
     if plain:
         day_, month_, year_, iso_year, iso_month, iso_day = plain.groups()
@@ -280,7 +529,7 @@ def _parse_datetime(text: str, _zone: str) -> datetime:
         except ValueError:
             day = None
         if day is not None and 1990 <= day.year <= 2100:
-            return timezone.make_aware(datetime.combine(day, time(12, 0)))
+            return timezone.make_aware(datetime.combine(day, time.min)), True
     value = text.strip().replace("T", " ")
     value = re.sub(r"(\.\d+)?([+-]\d\d:?\d\d|Z)?$", "", value) if " " in value else value
     parts = value.split(" ", 1)
@@ -289,11 +538,12 @@ def _parse_datetime(text: str, _zone: str) -> datetime:
             day = datetime.strptime(parts[0], date_format).date()
         except ValueError:
             continue
-        moment = time(12, 0)  # a date alone means the middle of that day, never the day before
+        moment, bare = time.min, True
         if len(parts) == 2 and parts[1].strip():
             for time_format in _TIME_FORMATS:
                 try:
                     moment = datetime.strptime(parts[1].strip(), time_format).time()
+                    bare = False
                     break
                 except ValueError:
                     continue
@@ -301,7 +551,7 @@ def _parse_datetime(text: str, _zone: str) -> datetime:
                 break
         if not 1990 <= day.year <= 2100:
             break
-        return timezone.make_aware(datetime.combine(day, moment))
+        return timezone.make_aware(datetime.combine(day, moment)), bare
     raise CellError(
         _("«%(value)s» is not a date (use 31.12.2025 or 2025-12-31).") % {"value": text}
     )
@@ -333,6 +583,11 @@ _STATUS_WORDS = {
         "закрыта успешно",
         "win",
         "оплачено",
+        "closed won",
+        "сделка успешна",
+        "успешно завершена",
+        "реализовано",
+        "выполнена",
     },
     DealStatus.LOST: {
         "lost",
@@ -344,6 +599,13 @@ _STATUS_WORDS = {
         "провал",
         "lose",
         "закрыто и не реализовано",
+        "closed lost",
+        "закрыта и не реализована",
+        "сделка провалена",
+        "провалена",
+        "не реализовано",
+        "неудача",
+        "отказались",
     },
 }
 

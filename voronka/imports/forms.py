@@ -75,11 +75,27 @@ class ValuesForm(ControlCharacterGuard, forms.Form):
         unknown: dict[str, list[UnknownValue]],
         options: dict[str, list[tuple[str, str]]],
         labels: dict[str, str],
+        closing: dict[str, list[tuple[str, str]]] | None = None,
+        closing_initial: dict | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.rows: list[tuple[str, str, UnknownValue]] = []  # (field name, key, value)
         self.groups: list[tuple[str, list[str]]] = []
+        # Where closed deals ended when the file does not say (deals files with outcomes).
+        self.closing_names: list[str] = []
+        for name, label in (
+            ("won_stage", _("Won deals without a stage in the file")),
+            ("lost_stage", _("Lost deals without a stage in the file")),
+        ):
+            if closing and name in closing:
+                self.fields[name] = forms.ChoiceField(
+                    label=label,
+                    choices=closing[name],
+                    required=False,
+                    initial=(closing_initial or {}).get(name, closing[name][0][0]),
+                )
+                self.closing_names.append(name)
         for key, values in unknown.items():
             choices = [("", _("— choose —"))]
             if key in {"lead_source", "lost_reason"}:
@@ -95,6 +111,11 @@ class ValuesForm(ControlCharacterGuard, forms.Form):
                 self.rows.append((name, key, value))
                 names.append(name)
             self.groups.append((labels.get(key, key), names))
+
+    def options(self) -> dict[str, str] | None:
+        if not self.closing_names:
+            return None
+        return {name: self.cleaned_data.get(name) or "" for name in self.closing_names}
 
     def value_map(self) -> dict[str, dict[str, str]]:
         result: dict[str, dict[str, str]] = {}

@@ -9,6 +9,7 @@ class ImportKind(models.TextChoices):
     DEALS = "deals", _("Deals")
     COMPANIES = "companies", _("Companies")
     CONTACTS = "contacts", _("Contacts")
+    PRODUCTS = "products", _("Products")
 
 
 class ImportStatus(models.TextChoices):
@@ -20,6 +21,7 @@ class ImportStatus(models.TextChoices):
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
+    ROLLED_BACK = "reverted", _("Rolled back")
 
 
 class OnMatch(models.TextChoices):
@@ -72,6 +74,15 @@ class ImportJob(models.Model):
     # Errors found while importing: [{"line", "column", "message"}]
     errors = models.JSONField(_("errors"), default=list, blank=True)
     message = models.TextField(_("message"), blank=True)
+    # Wizard choices that are not column or value mappings, e.g. the stage a closed deal
+    # ended at when the file does not say: {"won_stage": "last", "lost_stage": "first"}.
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    # The worker touches this between batches; a running job without a recent one has died.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    cancel_requested = models.BooleanField(_("cancel requested"), default=False)
+    # Lines of the file already written (committed), as [first, last] ranges: what a resumed
+    # job skips and what the page reports after a worker died.
+    written_lines = models.JSONField(_("lines written"), default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

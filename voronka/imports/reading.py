@@ -6,14 +6,30 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from voronka.core.models import Organisation
 from voronka.pipeline.models import DealStatus
 
-from .fields import CellError, fields_for, parse_date, parse_datetime, parse_decimal, parse_status
+from .fields import CellError, fields_for, parse_date, parse_decimal, parse_moment, parse_status
 from .models import ImportJob, ImportKind
 from .parsing import cell
-from .resolving import Resolver
+from .resolving import NOT_GIVEN, Resolver
+
+# What the importer assumed for a row because the file did not say (counted in the report).
+ASSUMPTIONS = {
+    "won_passed_every_stage": _lazy("won deals without a stage: passed every stage"),
+    "won_at_chosen_stage": _lazy("won deals without a stage: won at the chosen stage"),
+    "lost_at_stage_column": _lazy(
+        "lost deals: lost at the stage in the «Stage when closed» column"
+    ),
+    "lost_at_first_stage": _lazy("lost deals without a stage: lost at the first stage"),
+    "lost_at_chosen_stage": _lazy("lost deals without a stage: lost at the chosen stage"),
+    "lost_reason_not_given": _lazy("lost deals without a reason: «Reason not given»"),
+    "created_from_other_date": _lazy("no created date: the earliest date of the row"),
+    "created_at_import_time": _lazy("no date at all: the time of the import"),
+    "dates_corrected": _lazy("dates out of order, corrected (see the warnings)"),
+}
 
 
 @dataclass
@@ -22,6 +38,8 @@ class Row:
 
     line: int
     values: dict = field(default_factory=dict)
+    warnings: list["RowProblem"] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -60,6 +78,7 @@ class RowReader:
     def read(self, line: int, cells: list[str]) -> tuple[Row | None, list[RowProblem]]:
         problems: list[RowProblem] = []
         values: dict = {}
+        self.row = Row(line=line, values=values)
 
         def text(key: str) -> str:
             return cell(cells, self.mapping.get(key))
@@ -107,53 +126,155 @@ class RowReader:
                 problems.append(RowProblem(line, self.column("contact_name"), _("Required.")))
         if problems:
             return None, problems
-        return Row(line=line, values=values), []
+        return self.row, []
 
     def _read_deal(self, text, attempt, values, problems, line, cells) -> None:
-        if not values.get("title"):
+        if not values.get("title") and not self.resolver.deal_exists(values.get("external_id")):
+            # A row without a title only updates a deal imported before (by external id).
             problems.append(RowProblem(line, self.column("title"), _("Required.")))
         values["amount"] = attempt("amount", parse_decimal) if text("amount") else Decimal(0)
         values["currency"] = (values.get("currency") or self.currency).upper()
         pipeline = attempt("pipeline", self.resolver.pipeline)
         values["pipeline"] = pipeline
-        if pipeline is not None or "pipeline" not in self.mapping:
-            values["stage"] = attempt(
-                "stage", lambda raw: self.resolver.stage(raw, pipeline=pipeline)
+        values["stage"], outcome = None, None
+        if text("stage") and (pipeline is not None or "pipeline" not in self.mapping):
+            found = attempt(
+                "stage", lambda raw: self.resolver.stage_or_outcome(raw, pipeline=pipeline)
             )
+            if found is not None:
+                values["stage"], outcome = found
             if values["stage"] is not None and pipeline is None:
                 values["pipeline"] = self.resolver.pipelines[values["stage"].pipeline_id]
-        values["status"] = attempt("status", parse_status) if text("status") else DealStatus.OPEN
+        if text("status"):
+            values["status"] = attempt("status", parse_status)
+        else:
+            values["status"] = outcome or DealStatus.OPEN
         values["lead_source_id"] = attempt("lead_source", self.resolver.lead_source)
         values["lost_reason_id"] = attempt("lost_reason", self.resolver.lost_reason)
         values["_raw_lead_source"], values["_raw_lost_reason"] = (
             text("lead_source"),
             text("lost_reason"),
         )
+        moments = {}
         for key in ("created_at", "first_contact_at", "stage_entered_at", "closed_at"):
-            values[key] = attempt(key, parse_datetime) if text(key) else None
+            moments[key] = attempt(key, parse_moment) if text(key) else None
         values["expected_close_date"] = (
             attempt("expected_close_date", parse_date) if text("expected_close_date") else None
         )
         if problems:
             return
-        created = values["created_at"] = values["created_at"] or self.now
-        entered = values["stage_entered_at"] = values["stage_entered_at"] or created
-        if entered < created:
-            problems.append(
-                RowProblem(
-                    line, self.column("stage_entered_at"), _("Earlier than the creation date.")
-                )
-            )
+        self._closed_stage(values, text, attempt, problems)
+        if problems:
+            return
+        self._dates(values, moments)
+        if values["status"] == DealStatus.LOST and values["lost_reason_id"] is None:
+            values["lost_reason_id"] = NOT_GIVEN
+            self.row.assumptions.append("lost_reason_not_given")
+
+    def _closed_stage(self, values, text, attempt, problems) -> None:
+        """The stage of a row whose stage column gave an outcome or nothing (the wizard's
+        choice: won deals passed every stage or won at a chosen stage; lost deals lost at the
+        stage in the «Stage when closed» column, at the first stage or at a chosen stage)."""
         status = values["status"]
-        if status == DealStatus.OPEN:
-            values["closed_at"] = None
-        else:
-            closed = values["closed_at"] = values["closed_at"] or entered
-            if closed < entered:
-                problems.append(
-                    RowProblem(line, self.column("closed_at"), _("Earlier than the creation date."))
-                )
-        if status == DealStatus.LOST and values["lost_reason_id"] is None:
+        if values["stage"] is not None or values["pipeline"] is None and "pipeline" in self.mapping:
+            return
+        pipeline = values["pipeline"] or self.resolver.default_pipeline
+        if pipeline is None or pipeline.pk not in self.resolver.first_stage:
             problems.append(
-                RowProblem(line, self.column("lost_reason"), _("A lost deal needs a lost reason."))
+                RowProblem(self.row.line, self.column("stage"), _("The pipeline has no stages."))
             )
+            return
+        values["pipeline"] = pipeline
+        first = self.resolver.first_stage[pipeline.pk]
+        options = self.job.options or {}
+        choice = str(options.get(f"{status}_stage", ""))
+        chosen = self.resolver.stages.get(int(choice)) if choice.isdigit() else None
+        if chosen is not None and chosen.pipeline_id != pipeline.pk:
+            chosen = None
+        values["_stage_assumed"] = True  # an update never moves a deal to an assumed stage
+        if status == DealStatus.WON:
+            if chosen is not None:
+                values["stage"] = chosen
+                self.row.assumptions.append("won_at_chosen_stage")
+            else:
+                values["stage"] = self.resolver.last_stage(pipeline.pk)
+                values["_passed_every_stage"] = True
+                self.row.assumptions.append("won_passed_every_stage")
+        elif status == DealStatus.LOST:
+            if text("closed_stage") and options.get("lost_stage", "column") == "column":
+                stage = attempt(
+                    "closed_stage",
+                    lambda raw: self.resolver.closed_stage(raw, pipeline=pipeline),
+                )
+                values["stage"] = stage
+                self.row.assumptions.append("lost_at_stage_column")
+            elif chosen is not None:
+                values["stage"] = chosen
+                self.row.assumptions.append("lost_at_chosen_stage")
+            else:
+                values["stage"] = first
+                self.row.assumptions.append("lost_at_first_stage")
+        else:
+            values["stage"] = first
+
+    def _dates(self, values: dict, moments: dict) -> None:
+        """Created, first contact, stage entered and closed, in order; never refused.
+
+        A row without a created date takes its earliest date (only a row without any date
+        takes the import time). A bare date is that day: a later same-day event given without a
+        time is moved to the earlier event's moment. Dates still out of order are corrected
+        with a warning: an earlier event after a later one is moved back to it (a deal closed
+        before its first contact gets its first contact, creation and stage entry on the close
+        date).
+        """
+        given = {key: moment for key, moment in moments.items() if moment is not None}
+        closed_deal = values["status"] != DealStatus.OPEN
+        if not closed_deal:
+            given.pop("closed_at", None)
+        if "created_at" in given:
+            created = given["created_at"][0]
+        elif given:
+            created = min(moment for moment, _bare in given.values())
+            self.row.assumptions.append("created_from_other_date")
+        else:
+            created = self.now
+            self.row.assumptions.append("created_at_import_time")
+        entered, entered_bare = given.get("stage_entered_at", (created, True))
+        if entered_bare and entered < created and _same_day(entered, created):
+            entered = created
+        closed = None
+        if closed_deal:
+            closed, closed_bare = given.get("closed_at", (entered, True))
+            if closed_bare and closed < entered and _same_day(closed, entered):
+                closed = entered
+        first_contact = given.get("first_contact_at", (None, True))[0]
+        corrected = []
+        if entered < created:
+            created = entered
+            corrected.append(_("the creation date was moved back to the stage date"))
+        if closed is not None and closed < entered:
+            entered = closed
+            created = min(created, closed)
+            corrected.append(_("the creation and stage dates were moved back to the close date"))
+        if closed is not None and first_contact is not None and closed < first_contact:
+            first_contact = closed
+            corrected.append(_("the first contact was moved back to the close date"))
+        if corrected:
+            self.row.assumptions.append("dates_corrected")
+            self.row.warnings.append(
+                RowProblem(
+                    self.row.line,
+                    self.column("closed_at" if closed is not None else "stage_entered_at"),
+                    _("Dates out of order; imported with a correction: %(what)s.")
+                    % {"what": "; ".join(corrected)},
+                )
+            )
+        values["created_at"] = created
+        values["stage_entered_at"] = entered
+        values["closed_at"] = closed
+        values["first_contact_at"] = first_contact
+        values["_date_given"] = bool(given)
+
+
+def _same_day(first, second) -> bool:
+    return timezone.localtime(first).date() == timezone.localtime(second).date()

@@ -9,15 +9,27 @@ from collections import defaultdict
 from django.utils.translation import gettext as _
 
 from voronka.accounts.models import Role, User
-from voronka.accounts.visibility import visible_users
+from voronka.accounts.visibility import visible_deals, visible_users
 from voronka.crm.models import LeadSource
-from voronka.pipeline.models import LostReason, Pipeline, Stage
+from voronka.pipeline.models import DealStatus, LostReason, Pipeline, Stage
 
-from .fields import CellError
+from .fields import CellError, parse_status
 from .models import ImportJob
 from .parsing import cell
 
 NEW = "new"  # value-map choice: create a lead source / lost reason with the file's name
+# Value-map choices for the stage column: the value is an outcome, not an open stage.
+OUTCOME_CHOICES = (DealStatus.WON.value, DealStatus.LOST.value)
+NOT_GIVEN = -2  # lost-reason id placeholder: the built-in «Reason not given», made when writing
+
+
+def outcome_word(raw: str) -> str | None:
+    """ "won"/"lost" for a value that names an outcome (Won, Closed Lost, «Проиграна»…)."""
+    try:
+        status = parse_status(raw)
+    except CellError:
+        return None
+    return status if status in OUTCOME_CHOICES else None
 
 
 def normalise_word(text: str) -> str:
@@ -43,10 +55,14 @@ class Resolver:
         self.stage_by_name: dict[tuple[int, str], Stage] = {}
         self.stages_named: dict[str, list[Stage]] = defaultdict(list)
         self.first_stage: dict[int, Stage] = {}
+        self.last_stages: dict[int, Stage] = {}
+        self.pipeline_stages: dict[int, list[Stage]] = defaultdict(list)
         for stage in self.stages.values():
             self.stage_by_name.setdefault((stage.pipeline_id, normalise_word(stage.name)), stage)
             self.stages_named[normalise_word(stage.name)].append(stage)
             self.first_stage.setdefault(stage.pipeline_id, stage)
+            self.last_stages[stage.pipeline_id] = stage
+            self.pipeline_stages[stage.pipeline_id].append(stage)
         self.owners = {u.pk: u for u in owner_candidates(job.created_by)}
         self.owner_by_word: dict[str, User] = {}
         for owner in self.owners.values():
@@ -63,15 +79,19 @@ class Resolver:
         self.reasons = {r.pk: r for r in LostReason.objects.all()}
         self.reason_by_name = {normalise_word(r.name): r.pk for r in self.reasons.values()}
         self.created_new: dict[tuple[str, str], int] = {}
+        self._external_ids: set[str] | None = None
 
     # -- choices from the value map
     def valid_choice(self, key: str, choice: str) -> bool:
+        if key == "stage" and choice in OUTCOME_CHOICES:
+            return True
         if not choice.isdigit():
             return False
         pk = int(choice)
         table = {
             "pipeline": self.pipelines,
             "stage": self.stages,
+            "closed_stage": self.stages,
             "owner": self.owners,
             "lead_source": self.sources,
             "lost_reason": self.reasons,
@@ -83,7 +103,7 @@ class Resolver:
 
     def knows(self, key: str, raw: str, cells: list[str]) -> bool:
         try:
-            getattr(self, key)(raw, cells)
+            getattr(self, "stage_or_outcome" if key == "stage" else key)(raw, cells)
         except CellError:
             return False
         return True
@@ -113,14 +133,40 @@ class Resolver:
         except CellError:
             return None
 
-    def stage(self, raw: str, cells=None, pipeline: Pipeline | None = None) -> Stage:
+    def stage_or_outcome(
+        self, raw: str, cells=None, pipeline: Pipeline | None = None
+    ) -> tuple[Stage | None, str | None]:
+        """A stage-column value: (stage, None), or (None, "won"/"lost") when it is an outcome.
+
+        The user's mapping wins; then a stage of that name; then an outcome word.
+        """
+        choice = self._mapped("stage", raw) if raw else ""
+        if choice in OUTCOME_CHOICES:
+            return None, choice
+        try:
+            return self.stage(raw, cells, pipeline), None
+        except CellError:
+            outcome = outcome_word(raw) if raw and not choice else None
+            if outcome is None:
+                raise
+            return None, outcome
+
+    def closed_stage(self, raw: str, cells=None, pipeline: Pipeline | None = None) -> Stage:
+        """The stage a closed deal ended at, from its own column (mapped like the stage)."""
+        return self.stage(raw, cells, pipeline, map_key="closed_stage")
+
+    def stage(
+        self, raw: str, cells=None, pipeline: Pipeline | None = None, *, map_key: str = "stage"
+    ) -> Stage:
         pipeline = pipeline or self._row_pipeline(cells)
         if not raw:
             pipeline = pipeline or self.default_pipeline
             if pipeline is None or pipeline.pk not in self.first_stage:
                 raise CellError(_("The pipeline has no stages."))
             return self.first_stage[pipeline.pk]
-        choice = self._mapped("stage", raw)
+        choice = self._mapped(map_key, raw)
+        if choice in OUTCOME_CHOICES:
+            raise CellError(_("«%(value)s» is an outcome, not a stage.") % {"value": raw})
         if choice:
             stage = self.stages[int(choice)]
         elif pipeline is not None:
@@ -176,6 +222,21 @@ class Resolver:
             "lead_source", raw, self.source_by_name,
             _("Unknown lead source «%(value)s»; map it or create it."),
         )  # fmt: skip
+
+    def deal_exists(self, external_id: str | None) -> bool:
+        """Whether the user can see a deal with this external id (loaded on first use)."""
+        if not external_id:
+            return False
+        if self._external_ids is None:
+            self._external_ids = set(
+                visible_deals(self.job.created_by)
+                .exclude(external_id="")
+                .values_list("external_id", flat=True)
+            )
+        return external_id in self._external_ids
+
+    def last_stage(self, pipeline_id: int) -> Stage:
+        return self.last_stages[pipeline_id]
 
     def lost_reason(self, raw: str, cells=None) -> int | None:
         return self._named(

@@ -32,7 +32,7 @@ from .errors import FileTooLarge, ImportNotReady, InvalidRowsPresent
 from .fields import VALUE_FIELDS, fields_for, guess_mapping
 from .models import ImportJob, ImportKind, ImportMapping, ImportStatus, OnMatch
 from .parsing import UnreadableFile, cell, header_hash, read_table
-from .resolving import NEW, Resolver, owner_candidates
+from .resolving import NEW, Resolver, outcome_word, owner_candidates
 from .running import import_run
 from .tasks import run_check, run_import
 
@@ -112,7 +112,9 @@ def import_job_set_mapping(*, job: ImportJob, mapping: dict[str, int]) -> Import
             raise DomainError(_("Unknown column."), field=key)
         clean[key] = index
     missing = [
-        str(item.label) for item in known.values() if item.required and item.key not in clean
+        str(item.label)
+        for item in known.values()
+        if item.required and item.key not in clean and not _updates_only(job.kind, item.key, clean)
     ]
     if job.kind == ImportKind.CONTACTS and not {"contact_name", "first_name", "last_name"} & set(
         clean
@@ -132,6 +134,11 @@ def import_job_set_mapping(*, job: ImportJob, mapping: dict[str, int]) -> Import
         defaults={"headers": job.headers, "mapping": clean},
     )
     return job
+
+
+def _updates_only(kind: str, key: str, mapping: dict[str, int]) -> bool:
+    """A deals file with external ids needs no title: its rows may only update deals."""
+    return kind == ImportKind.DEALS and key == "title" and "external_id" in mapping
 
 
 @dataclass
@@ -164,8 +171,12 @@ def unknown_values(job: ImportJob) -> dict[str, list[UnknownValue]]:
     }
 
 
-def import_job_set_values(*, job: ImportJob, value_map: dict[str, dict[str, str]]) -> ImportJob:
-    """Save how unknown values map: to an existing record's id, or NEW (sources, lost reasons).
+def import_job_set_values(
+    *, job: ImportJob, value_map: dict[str, dict[str, str]], options: dict | None = None
+) -> ImportJob:
+    """Save how unknown values map: to an existing record's id, NEW (sources, lost reasons),
+    or an outcome ("won"/"lost", stage values); and the wizard's options for closed deals whose
+    file does not say their stage (`CLOSING_OPTIONS`).
 
     Stages and owners map only to existing ones. Raises DomainError on a bad choice.
     """
@@ -184,10 +195,56 @@ def import_job_set_values(*, job: ImportJob, value_map: dict[str, dict[str, str]
                 raise DomainError(_("Unknown choice for «%(value)s».") % {"value": raw})
             clean.setdefault(key, {})[raw] = choice
     job.value_map = clean
+    if options is not None:
+        job.options = {**(job.options or {}), **_clean_options(options, resolver)}
     job.status = ImportStatus.UPLOADED
     job.report = {}
-    job.save(update_fields=["value_map", "status", "report"])
+    job.save(update_fields=["value_map", "options", "status", "report"])
     return job
+
+
+# Where a closed deal ended when the file does not say: besides a stage id.
+CLOSING_OPTIONS = {"won_stage": ("last",), "lost_stage": ("column", "first")}
+
+
+def _clean_options(options: dict, resolver: Resolver) -> dict:
+    clean = {}
+    for key, named in CLOSING_OPTIONS.items():
+        value = str(options.get(key) or "")
+        if not value:
+            continue
+        is_stage = value.isdigit() and resolver.valid_choice("stage", value)
+        if value not in named and not is_stage:
+            raise DomainError(_("Choose a stage for closed deals."), field=key)
+        clean[key] = value
+    return clean
+
+
+def closing_choices(job: ImportJob) -> dict[str, list[tuple[str, str]]]:
+    """Choices for "where did a closed deal end" (the values step of a deals file)."""
+    stages = [(str(pk), label) for pk, label in value_options(job)["stage"] if pk.isdigit()]
+    return {
+        "won_stage": [("last", _("It passed every stage (won at the last one)")), *stages],
+        "lost_stage": [
+            ("column", _("At the stage in the «Stage when closed» column, else the first")),
+            ("first", _("At the first stage")),
+            *stages,
+        ],
+    }
+
+
+def asks_about_closing(job: ImportJob) -> bool:
+    """Whether the values step asks where closed deals ended: a deals file with a status
+    column, a «Stage when closed» column, or outcomes among its stage values."""
+    if job.kind != ImportKind.DEALS:
+        return False
+    if {"status", "closed_stage"} & set(job.mapping):
+        return True
+    index = job.mapping.get("stage")
+    if index is None:
+        return False
+    values = {cell(cells, index) for _line, cells in read_table(bytes(job.content)).rows}
+    return any(outcome_word(value) for value in values if value)
 
 
 def value_options(job: ImportJob) -> dict[str, list[tuple[str, str]]]:
@@ -196,9 +253,15 @@ def value_options(job: ImportJob) -> dict[str, list[tuple[str, str]]]:
     stages = Stage.objects.select_related("pipeline").order_by(
         "pipeline__order", "pipeline__name", "order"
     )
+    stage_choices = [(str(s.pk), f"{s.pipeline.name} · {s.name}") for s in stages]
     return {
         "pipeline": [(str(p.pk), p.name) for p in Pipeline.objects.all()],
-        "stage": [(str(s.pk), f"{s.pipeline.name} · {s.name}") for s in stages],
+        "stage": [
+            ("won", _("Outcome: won")),
+            ("lost", _("Outcome: lost")),
+            *stage_choices,
+        ],
+        "closed_stage": stage_choices,
         "owner": [(str(u.pk), str(u)) for u in owner_candidates(user)],
         "lead_source": [(str(s.pk), s.name) for s in LeadSource.objects.all()],
         "lost_reason": [(str(r.pk), r.name) for r in LostReason.objects.all()],

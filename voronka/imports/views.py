@@ -20,6 +20,7 @@ from voronka.core.tabular_export import EXPORT_FORMATS, tabular_response
 
 from . import services
 from .backup import backup_write
+from .checking import assumption_counts
 from .exports import EXPORTS
 from .fields import fields_for
 from .forms import MappingForm, StartForm, UploadForm, ValuesForm
@@ -116,7 +117,7 @@ def columns(request, pk: int):
             form.add_error(error.field if error.field in form.fields else None, error.message)
             status = error.status
         else:
-            if services.unknown_values(job):
+            if services.unknown_values(job) or services.asks_about_closing(job):
                 return redirect("imports:values", job.pk)
             services.import_check_start(job=job)
             return redirect("imports:check", job.pk)
@@ -140,11 +141,15 @@ def values(request, pk: int):
         unknown=unknown,
         options=services.value_options(job),
         labels=labels,
+        closing=services.closing_choices(job) if services.asks_about_closing(job) else None,
+        closing_initial=job.options,
     )
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.import_job_set_values(job=job, value_map=form.value_map())
+            services.import_job_set_values(
+                job=job, value_map=form.value_map(), options=form.options()
+            )
         except DomainError as error:
             form.add_error(None, error.message)
             status = error.status
@@ -154,7 +159,13 @@ def values(request, pk: int):
     elif request.method == "POST":
         status = 400
     groups = [(label, [form[name] for name in names]) for label, names in form.groups]
-    context = {"job": job, "form": form, "groups": groups, "steps": _steps("values")}
+    context = {
+        "job": job,
+        "form": form,
+        "groups": groups,
+        "closing": [form[name] for name in form.closing_names],
+        "steps": _steps("values"),
+    }
     return render(request, "imports/values.html", context, status=status)
 
 
@@ -198,7 +209,10 @@ def check(request, pk: int):
         "job": job,
         "report": job.report,
         "form": form,
-        "has_values_step": bool(services.unknown_values(job)) or bool(job.value_map),
+        "has_values_step": bool(services.unknown_values(job))
+        or bool(job.value_map)
+        or services.asks_about_closing(job),
+        "assumptions": assumption_counts(job.report),
         "steps": _steps("check"),
     }
     return render(request, "imports/check.html", context, status=status)

@@ -1,9 +1,7 @@
 """Writing rows in batches: all or nothing per row, deals with their full history."""
 
-from datetime import datetime
-
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Min, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,8 +31,10 @@ class RowWriter(PartiesWriter):
         self.companies: dict[tuple, int] = {}
         self.contacts: dict[tuple, int] = {}
         self.deals: dict[tuple, int] = {}
-        self.first_win: dict[int, datetime] = {}
         self.sees_everything = self.user.sees_everything
+        # Companies whose deals this import created or changed: their returning-customer
+        # flags are computed once, after the whole file (never batch by batch).
+        self.touched_companies: set[int] = set()
 
     # -- batch control
     def write_batch(self, rows: list[Row]) -> tuple[list[str], list[RowProblem]]:
@@ -69,10 +69,10 @@ class RowWriter(PartiesWriter):
         return outcomes, problems
 
     def _snapshot(self):
-        return (dict(self.companies), dict(self.contacts), dict(self.deals), dict(self.first_win))
+        return (dict(self.companies), dict(self.contacts), dict(self.deals))
 
     def _restore(self, snapshot) -> None:
-        self.companies, self.contacts, self.deals, self.first_win = snapshot
+        self.companies, self.contacts, self.deals = snapshot
 
     def _write(self, rows: list[Row]) -> list[str]:
         if self.job.kind == ImportKind.DEALS:
@@ -85,13 +85,13 @@ class RowWriter(PartiesWriter):
     def _deal_key(self, values: dict, company_id: int | None) -> tuple:
         if self.deal_key_by_external_id and values.get("external_id"):
             return ("ext", values["external_id"])
-        return ("nat", values["title"], company_id, timezone.localtime(values["created_at"]).date())
+        return ("nat", values.get("title", ""), company_id, timezone.localtime(values["created_at"]).date())
 
     def _prefetch_deals(
         self, rows: list[Row], company_ids: dict[int, int | None]
     ) -> dict[int, Deal]:
         externals = {r.values["external_id"] for r in rows if r.values.get("external_id")}
-        titles = {r.values["title"] for r in rows}
+        titles = {r.values.get("title", "") for r in rows} - {""}
         companies = {company_ids.get(r.line) for r in rows}
         query = Q(external_id__in=externals) if externals else Q(pk__in=[])
         natural = Q(title__in=titles) & (
@@ -123,7 +123,6 @@ class RowWriter(PartiesWriter):
         company_ids = {line: pk for line, (pk, _outcome) in companies.items()}
         contacts = self._resolve_contacts(rows, company_ids, update=False)
         existing = self._prefetch_deals(rows, company_ids)
-        self._prefetch_first_wins(set(company_ids.values()) - {None})
         outcomes: dict[int, str] = {}
         new_items: list[tuple[Row, tuple, HistoricalDeal]] = []
         new_keys: set[tuple] = set()
@@ -143,7 +142,14 @@ class RowWriter(PartiesWriter):
                     if self.update and pk in existing
                     else "skipped"
                 )
+                if existing.get(pk) is not None and existing[pk].company_id:
+                    self.touched_companies.add(existing[pk].company_id)
                 continue
+            if not values.get("title"):
+                raise RowFailure(
+                    self._title_column() or str(_("External id")),
+                    _("No deal you can see has this external id; give a title to create it."),
+                )
             new_keys.add(key)
             new_items.append(
                 (row, key, self._historical(values, company_id, contacts[row.line][0]))
@@ -153,29 +159,15 @@ class RowWriter(PartiesWriter):
             deals = write_historical_deals(
                 [item for _row, _key, item in new_items], batch_size=BATCH_SIZE
             )
-            for (_row, key, item), deal in zip(new_items, deals, strict=True):
+            for (_row, key, _item), deal in zip(new_items, deals, strict=True):
                 self.deals[key] = deal.pk
-                if item.outcome == DealStatus.WON and deal.company_id:
-                    first = self.first_win.get(deal.company_id)
-                    if first is None or item.closed_at < first:
-                        self.first_win[deal.company_id] = item.closed_at
+                if deal.company_id:
+                    self.touched_companies.add(deal.company_id)
         return [outcomes[row.line] for row in rows]
 
     def _title_column(self) -> str:
         index = self.job.mapping.get("title")
         return self.job.headers[index] if index is not None else ""
-
-    def _prefetch_first_wins(self, company_ids: set[int]) -> None:
-        missing = company_ids - set(self.first_win)
-        if not missing:
-            return
-        wins = (
-            Deal.objects.filter(company_id__in=missing, status=DealStatus.WON)
-            .values("company_id")
-            .annotate(first=Min("closed_at"))
-        )
-        for win in wins:
-            self.first_win[win["company_id"]] = win["first"]
 
     def _historical(
         self, values: dict, company_id: int | None, contact_id: int | None
@@ -185,9 +177,12 @@ class RowWriter(PartiesWriter):
         first_stage = self.resolver.first_stage[pipeline_id]
         created = values["created_at"]
         path = [(first_stage, created)]
-        if stage.pk != first_stage.pk:
+        if values.get("_passed_every_stage"):
+            # The file says "won" and nothing more: the deal went through every stage.
+            later = self.resolver.pipeline_stages[pipeline_id][1:]
+            path += [(each, values["stage_entered_at"]) for each in later]
+        elif stage.pk != first_stage.pk:
             path.append((stage, values["stage_entered_at"]))
-        first_win = self.first_win.get(company_id) if company_id else None
         deal = Deal(
             title=values["title"],
             owner=values["owner"],
@@ -201,7 +196,6 @@ class RowWriter(PartiesWriter):
             first_contact_at=values.get("first_contact_at") or created,
             description=values.get("description", ""),
             external_id=values.get("external_id", ""),
-            is_returning_customer=bool(first_win and first_win <= created),
         )
         return HistoricalDeal(
             deal=deal,
@@ -249,7 +243,8 @@ class RowWriter(PartiesWriter):
             changed = True
         if deal.is_open:
             stage = values.get("stage")
-            if stage is not None and "stage" in self.job.mapping and stage.pk != deal.stage_id:
+            moves = stage is not None and "stage" in self.job.mapping
+            if moves and not values.get("_stage_assumed") and stage.pk != deal.stage_id:
                 at = max(values["stage_entered_at"], deal.stage_entered_at)
                 deal_services.deal_move_stage(deal=deal, stage=stage, user=self.user, at=at)
                 changed = True

@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 
 from .models import (
     AmountChange,
@@ -206,3 +207,27 @@ def write_historical_deals(
         DealLineItem.objects.bulk_create(line_items, batch_size=batch_size)
         contact_link.objects.bulk_create(deal_contacts, batch_size=batch_size)
     return deals
+
+
+def refresh_returning_customers(company_ids: Iterable[int], *, chunk: int = 500) -> None:
+    """Recompute "returning customer" for every deal of these companies, in SQL.
+
+    The rule of `deal_create`: a deal is returning when its company had another deal won at
+    or before the deal's creation. Computed over the companies' whole history at once, so it
+    never depends on the order rows were written in or on batch boundaries.
+    """
+    ids = sorted(set(company_ids))
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        earlier_win = Deal.objects.filter(
+            company_id=OuterRef("company_id"),
+            status=DealStatus.WON,
+            closed_at__lte=OuterRef("created_at"),
+        ).exclude(pk=OuterRef("pk"))
+        deals = Deal.objects.filter(company_id__in=part)
+        deals.filter(Q(Exists(earlier_win)), is_returning_customer=False).update(
+            is_returning_customer=True
+        )
+        deals.filter(~Q(Exists(earlier_win)), is_returning_customer=True).update(
+            is_returning_customer=False
+        )

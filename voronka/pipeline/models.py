@@ -172,11 +172,20 @@ class LostReason(models.Model):
     name = models.CharField(_("name"), max_length=150, unique=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # The built-in reason for deals lost without one (imported histories); one at most.
+    is_not_given = models.BooleanField(_("reason not given"), default=False, editable=False)
 
     class Meta:
         ordering = ["order", "name"]
         verbose_name = _("lost reason")
         verbose_name_plural = _("lost reasons")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_not_given"],
+                condition=Q(is_not_given=True),
+                name="lost_reason_not_given_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -94,8 +94,8 @@ def test_won_deal_at_stage_three_gets_created_moved_won_history_with_file_dates(
             "kind", "from_stage", "to_stage", "changed_at"
         )
     )
-    created = datetime(2025, 1, 15, 12, 0, tzinfo=MSK)
-    closed = datetime(2025, 2, 20, 12, 0, tzinfo=MSK)
+    created = datetime(2025, 1, 15, 0, 0, tzinfo=MSK)  # a bare date: the start of the day
+    closed = datetime(2025, 2, 20, 0, 0, tzinfo=MSK)
     assert history == [
         ("created", None, stages[0].pk, created),
         ("moved", stages[0].pk, stages[2].pk, created),

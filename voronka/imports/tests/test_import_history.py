@@ -1,0 +1,239 @@
+"""Bringing a whole sales history in: outcomes in the stage column, the stage a closed deal
+ended at, lost deals without a reason, bare and inconsistent dates, updates and re-runs."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import UserFactory
+from voronka.core.models import Organisation
+from voronka.imports import services
+from voronka.imports.models import ImportStatus
+from voronka.pipeline.models import (
+    AmountChange,
+    Deal,
+    LostReason,
+    StageChange,
+    StageVisit,
+)
+
+from .helpers import csv_bytes, import_file
+
+MSK = ZoneInfo("Europe/Moscow")
+HEADERS = ["opportunity_id", "Deal", "sales_agent", "deal_stage", "engage_date", "close_date"]
+
+
+@pytest.fixture
+def importer(db, stages):
+    return UserFactory(role="admin", username="boss", first_name="Анна", last_name="Боссова")
+
+
+@pytest.fixture
+def agent(db):
+    return UserFactory(username="moses", first_name="Moses", last_name="Frase")
+
+
+def test_outcomes_in_the_stage_column_are_recognised_and_closed_deals_get_the_assumed_stage(
+    importer, agent, stages
+):
+    rows = [
+        ["1", "Open one", "moses", "Переговоры", "2024-03-01", ""],
+        ["2", "Won one", "moses", "Won", "2024-03-01", "2024-03-20"],
+        ["3", "Won two", "moses", "Успешно реализовано", "2024-03-02", "2024-03-21"],
+        ["4", "Lost one", "moses", "Closed Lost", "2024-03-03", "2024-03-22"],
+        ["5", "Lost two", "moses", "Закрыто и не реализовано", "2024-03-04", "2024-03-23"],
+        ["6", "Lost three", "moses", "Проиграна", "2024-03-05", "2024-03-24"],
+    ]
+    job, report = import_file(importer, csv_bytes(HEADERS, rows))
+    assert report["invalid"] == 0, report["errors"]
+    assert job.status == ImportStatus.DONE
+    assert job.mapping == {
+        "external_id": 0, "title": 1, "owner": 2, "stage": 3, "first_contact_at": 4,
+        "closed_at": 5,
+    }  # fmt: skip
+    assert report["assumptions"] == {
+        "won_passed_every_stage": 2,
+        "lost_at_first_stage": 3,
+        "lost_reason_not_given": 3,
+        "created_from_other_date": 6,
+    }
+    deals = {deal.external_id: deal for deal in Deal.objects.select_related("stage")}
+    assert {key: deal.status for key, deal in deals.items()} == {
+        "1": "open", "2": "won", "3": "won", "4": "lost", "5": "lost", "6": "lost",
+    }  # fmt: skip
+    assert deals["1"].stage == stages[1]
+    assert deals["2"].stage == stages[-1] and deals["2"].furthest_stage == stages[-1]
+    assert deals["4"].stage == stages[0] and deals["4"].furthest_stage == stages[0]
+    # "passed every stage": one visit per stage, each advanced, the last one won
+    visits = list(
+        StageVisit.objects.filter(deal=deals["2"]).order_by("pk").values_list("stage", "outcome")
+    )
+    assert visits == [(stage.pk, "advanced") for stage in stages[:-1]] + [(stages[-1].pk, "won")]
+    closed = datetime(2024, 3, 20, tzinfo=MSK)
+    assert deals["2"].closed_at == closed
+    assert deals["2"].created_at == datetime(2024, 3, 1, tzinfo=MSK)
+
+
+def test_a_stage_value_can_be_mapped_to_an_outcome_and_lost_deals_take_the_chosen_stage(
+    importer, agent, stages
+):
+    rows = [
+        ["1", "Fell through", "moses", "Сорвалась", "2024-03-01", "2024-03-10"],
+        ["2", "Won", "moses", "Оплачено", "2024-03-01", "2024-03-10"],
+    ]
+    data = csv_bytes(HEADERS, rows)
+    job = services.import_job_create(user=importer, kind="deals", file_name="x.csv", data=data)
+    assert [value.value for value in services.unknown_values(job)["stage"]] == ["Сорвалась"]
+    assert services.asks_about_closing(job)
+    services.import_job_set_values(
+        job=job,
+        value_map={"stage": {"Сорвалась": "lost"}},
+        options={"lost_stage": str(stages[2].pk), "won_stage": str(stages[3].pk)},
+    )
+    report = services.import_check(job=job)
+    assert report["assumptions"] == {
+        "won_at_chosen_stage": 1,
+        "lost_at_chosen_stage": 1,
+        "lost_reason_not_given": 1,
+        "created_from_other_date": 2,
+    }
+    services.import_job_start(job=job, user=importer, valid_only=False, on_match="update")
+    lost = Deal.objects.get(external_id="1")
+    won = Deal.objects.get(external_id="2")
+    assert (lost.status, lost.stage, lost.furthest_stage) == ("lost", stages[2], stages[2])
+    assert (won.status, won.stage, won.furthest_stage) == ("won", stages[3], stages[-1])
+
+
+def test_an_invalid_closing_choice_is_refused(importer, stages):
+    data = csv_bytes(HEADERS, [["1", "A", "", "Won", "2024-03-01", ""]])
+    job = services.import_job_create(user=importer, kind="deals", file_name="x.csv", data=data)
+    with pytest.raises(services.DomainError) as error:
+        services.import_job_set_values(job=job, value_map={}, options={"won_stage": "lost"})
+    assert error.value.field == "won_stage"
+
+
+def test_lost_deals_take_the_stage_from_the_stage_when_closed_column(importer, agent, stages):
+    headers = ["ID", "Title", "Owner", "Status", "Last stage", "Closed"]
+    rows = [
+        ["1", "A", "moses", "lost", "Выставление КП", "2024-05-01"],
+        ["2", "B", "moses", "lost", "", "2024-05-01"],
+    ]
+    job, report = import_file(importer, csv_bytes(headers, rows))
+    assert job.mapping["closed_stage"] == 4
+    assert report["assumptions"]["lost_at_stage_column"] == 1
+    assert report["assumptions"]["lost_at_first_stage"] == 1
+    assert Deal.objects.get(external_id="1").furthest_stage == stages[2]
+    assert Deal.objects.get(external_id="2").furthest_stage == stages[0]
+
+
+def test_deals_lost_without_a_reason_share_one_built_in_reason_named_in_the_organisation_language(
+    importer, agent
+):
+    organisation = Organisation.current()
+    organisation.language = "ru"
+    organisation.save()
+    import_file(importer, csv_bytes(HEADERS, [["1", "A", "moses", "Lost", "2024-01-01", ""]]))
+    import_file(importer, csv_bytes(HEADERS, [["2", "B", "moses", "Lost", "2024-01-02", ""]]))
+    reason = LostReason.objects.get(is_not_given=True)
+    assert reason.name == "Причина не указана"
+    assert set(Deal.objects.values_list("lost_reason", flat=True)) == {reason.pk}
+    assert LostReason.objects.count() == 1
+
+
+def test_a_bare_date_is_that_day_and_same_day_moments_stay_in_order(importer, agent, stages):
+    headers = ["ID", "Title", "Owner", "Stage", "Status", "Created", "In stage since", "Closed"]
+    rows = [["1", "A", "moses", "Переговоры", "won", "15.01.2025", "15.01.2025 09:30",
+             "15.01.2025"]]  # fmt: skip
+    job, report = import_file(importer, csv_bytes(headers, rows))
+    assert report["invalid"] == 0 and report["warnings"] == []
+    deal = Deal.objects.get()
+    assert deal.created_at == datetime(2025, 1, 15, 0, 0, tzinfo=MSK)
+    assert deal.stage_entered_at == datetime(2025, 1, 15, 9, 30, tzinfo=MSK)
+    assert deal.closed_at == datetime(2025, 1, 15, 9, 30, tzinfo=MSK)
+
+
+def test_a_deal_closed_before_its_first_contact_is_imported_with_a_warning_and_a_correction(
+    importer, agent
+):
+    rows = [["1", "A", "moses", "Won", "2024-03-10", "2024-03-05"]]
+    job, report = import_file(importer, csv_bytes(HEADERS, rows))
+    assert report["invalid"] == 0
+    assert report["warnings"] == [
+        {
+            "line": 2,
+            "column": "close_date",
+            "message": "Dates out of order; imported with a correction: the first contact was "
+            "moved back to the close date.",
+        }
+    ]
+    assert report["assumptions"]["dates_corrected"] == 1
+    deal = Deal.objects.get()
+    closed = datetime(2024, 3, 5, tzinfo=MSK)
+    assert (deal.created_at, deal.first_contact_at, deal.closed_at) == (closed, closed, closed)
+
+
+def test_a_row_without_any_date_takes_the_import_time_and_is_counted(importer, agent):
+    before = timezone.now()
+    job, report = import_file(importer, csv_bytes(HEADERS, [["1", "A", "moses", "", "", ""]]))
+    assert report["assumptions"] == {"created_at_import_time": 1}
+    assert Deal.objects.get().created_at >= before
+
+
+def test_importing_the_same_file_twice_changes_nothing(importer, agent):
+    rows = [
+        ["1", "Open one", "moses", "Переговоры", "2024-03-01", ""],
+        ["2", "Won one", "moses", "Won", "2024-03-01", "2024-03-20"],
+        ["3", "Lost one", "moses", "Lost", "2024-03-03", "2024-03-22"],
+    ]
+    data = csv_bytes(HEADERS, rows)
+    import_file(importer, data)
+
+    def snapshot():
+        return (
+            list(Deal.objects.order_by("pk").values_list("pk", "status", "stage", "closed_at")),
+            StageChange.objects.count(),
+            StageVisit.objects.count(),
+            AmountChange.objects.count(),
+        )
+
+    first = snapshot()
+    job, _report = import_file(importer, data)
+    assert (job.created_count, job.updated_count, job.skipped_count) == (0, 0, 3)
+    assert snapshot() == first
+
+
+def test_a_file_of_ids_statuses_and_dates_closes_the_imported_deals_at_those_dates(
+    importer, agent, stages
+):
+    rows = [
+        ["1", "Open one", "moses", "Переговоры", "2024-03-01", ""],
+        ["2", "Open two", "moses", "Выставление КП", "2024-03-01", ""],
+    ]
+    import_file(importer, csv_bytes(HEADERS, rows))
+    closing = csv_bytes(["ID", "Status", "Close Date"], [["1", "won", "2024-04-02"],
+                                                        ["2", "lost", "2024-04-03"]])  # fmt: skip
+    job, report = import_file(importer, closing)
+    assert report["invalid"] == 0, report["errors"]
+    assert (job.created_count, job.updated_count) == (0, 2)
+    won, lost = Deal.objects.get(external_id="1"), Deal.objects.get(external_id="2")
+    assert (won.status, won.closed_at, won.stage) == (
+        "won", datetime(2024, 4, 2, tzinfo=MSK), stages[1],
+    )  # fmt: skip
+    assert (lost.status, lost.closed_at, lost.stage) == (
+        "lost", datetime(2024, 4, 3, tzinfo=MSK), stages[2],
+    )  # fmt: skip
+    assert lost.lost_reason.is_not_given
+    assert StageChange.objects.filter(deal=won, kind="won").get().changed_at == won.closed_at
+
+
+def test_a_row_without_a_title_for_an_unknown_external_id_is_refused(importer, agent):
+    job = services.import_job_create(
+        user=importer,
+        kind="deals",
+        file_name="x.csv",
+        data=csv_bytes(["ID", "Status", "Close Date"], [["404", "won", "2024-04-02"]]),
+    )
+    report = services.import_check(job=job)
+    assert report["errors"] == [{"line": 2, "column": "Deal title", "message": "Required."}]
