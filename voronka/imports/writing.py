@@ -85,7 +85,12 @@ class RowWriter(PartiesWriter):
     def _deal_key(self, values: dict, company_id: int | None) -> tuple:
         if self.deal_key_by_external_id and values.get("external_id"):
             return ("ext", values["external_id"])
-        return ("nat", values.get("title", ""), company_id, timezone.localtime(values["created_at"]).date())
+        return (
+            "nat",
+            values.get("title", ""),
+            company_id,
+            timezone.localtime(values["created_at"]).date(),
+        )
 
     def _prefetch_deals(
         self, rows: list[Row], company_ids: dict[int, int | None]

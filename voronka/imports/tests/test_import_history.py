@@ -1,7 +1,7 @@
 """Bringing a whole sales history in: outcomes in the stage column, the stage a closed deal
 ended at, lost deals without a reason, bare and inconsistent dates, updates and re-runs."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -237,3 +237,76 @@ def test_a_row_without_a_title_for_an_unknown_external_id_is_refused(importer, a
     )
     report = services.import_check(job=job)
     assert report["errors"] == [{"line": 2, "column": "Deal title", "message": "Required."}]
+
+
+# ----------------------------------------------------------------------------- row order
+ORDER_HEADERS = ["ID", "Title", "Owner", "Stage", "Company", "Created", "Closed"]
+_run_number = iter(range(10_000))
+
+
+def _history_rows(draws):
+    """One row per drawn deal: (company 0-2, outcome, created day, days to close)."""
+    rows = []
+    for number, (company, outcome, created_day, length) in enumerate(draws):
+        created = datetime(2024, 1, 1) + timedelta(days=created_day)
+        closed = created + timedelta(days=length)
+        rows.append([
+            str(number), f"Deal {number}", "moses", outcome, f"Co {company}",
+            created.strftime("%d.%m.%Y"), closed.strftime("%d.%m.%Y") if outcome != "Переговоры" else "",
+        ])  # fmt: skip
+    return rows
+
+
+def _import_tagged(importer, rows, tag):
+    tagged = [[f"{tag}-{row[0]}", row[1], row[2], row[3], f"{tag} {row[4]}", *row[5:]]
+              for row in rows]  # fmt: skip
+    job, report = import_file(importer, csv_bytes(ORDER_HEADERS, tagged), name=f"{tag}.csv")
+    assert report["invalid"] == 0, report["errors"]
+    deals = Deal.objects.filter(external_id__startswith=f"{tag}-")
+    return {
+        deal["external_id"].split("-", 1)[1]: (
+            deal["status"], deal["furthest_stage"], deal["is_returning_customer"],
+            deal["created_at"], deal["closed_at"],
+        )
+        for deal in deals.values(
+            "external_id", "status", "furthest_stage", "is_returning_customer", "created_at",
+            "closed_at",
+        )
+    }  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_the_same_rows_in_another_order_give_identical_figures_and_returning_flags(stages):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    importer = UserFactory(role="admin", username="order-boss")
+    UserFactory(username="moses")
+    deal = st.tuples(
+        st.integers(0, 2),
+        st.sampled_from(["Won", "Lost", "Переговоры"]),
+        st.integers(0, 60),
+        st.integers(0, 30),
+    )
+
+    @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(draws=st.lists(deal, min_size=2, max_size=12), seed=st.randoms())
+    def check(draws, seed):
+        rows = _history_rows(draws)
+        shuffled = rows[:]
+        seed.shuffle(shuffled)
+        run = next(_run_number)
+        first = _import_tagged(importer, rows, f"a{run}")
+        second = _import_tagged(importer, list(reversed(shuffled)), f"b{run}")
+        assert first == second
+        # the rule itself: returning when the company won another deal at or before creation
+        for key, (_status, _stage, returning, created, _closed) in first.items():
+            company = rows[int(key)][4]
+            earlier_win = any(
+                other_closed is not None and other_status == "won" and other_closed <= created
+                for other_key, (other_status, _s, _r, _c, other_closed) in first.items()
+                if other_key != key and rows[int(other_key)][4] == company
+            )
+            assert returning == earlier_win
+
+    check()
