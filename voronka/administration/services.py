@@ -351,7 +351,14 @@ def user_set_active(*, user: User, acting_user: User, is_active: bool) -> User:
 
 # Organisation ----------------------------------------------------------------------------------
 
-ORGANISATION_FIELDS = ("name", "primary_color", "currency", "time_zone", "language")
+ORGANISATION_FIELDS = (
+    "name",
+    "primary_color",
+    "currency",
+    "time_zone",
+    "language",
+    "api_token_lifetime_days",
+)
 
 
 def logo_check(upload: UploadedFile) -> str:

@@ -13,6 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from voronka.core import events
 
 
+class TokenScope(models.TextChoices):
+    READ_ONLY = "read", _("Read only")
+    READ_WRITE = "write", _("Read and write")
+
+
 class ApiToken(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -27,6 +32,11 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # Empty: the token never expires (allowed only while the organisation sets no lifetime).
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    scope = models.CharField(
+        _("scope"), max_length=8, choices=TokenScope.choices, default=TokenScope.READ_WRITE
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -37,8 +47,16 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.scope == TokenScope.READ_ONLY
 
 
 EVENT_CHOICES = [(name, name) for name in events.ALL_EVENTS]

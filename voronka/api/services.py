@@ -7,6 +7,7 @@ Every function is keyword-only and raises `DomainError` subclasses for rule viol
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,8 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from voronka.accounts.models import User
 from voronka.core import events
 from voronka.core.errors import DomainError, NotPermitted
+from voronka.core.models import Organisation
 
-from .models import ApiToken, WebhookEndpoint
+from .models import ApiToken, TokenScope, WebhookEndpoint
 
 TOKEN_PREFIX = "vrk_"
 
@@ -39,16 +41,63 @@ class IssuedToken:
     raw: str  # shown to the user once, never stored
 
 
-def api_token_create(*, user: User, name: str) -> IssuedToken:
-    """Issue a personal token. Only its digest is kept; the caller shows `raw` once."""
+class TokenExpiryInvalid(DomainError):
+    code = "token_expiry_invalid"
+    default_message = _("Choose an expiry date in the future.")
+
+
+def token_longest_expiry(*, now=None):
+    """The latest expiry the organisation allows for a token issued now; None: no limit."""
+    lifetime_days = Organisation.current().api_token_lifetime_days
+    if not lifetime_days:
+        return None
+    return (now or timezone.now()) + timedelta(days=lifetime_days)
+
+
+def api_token_create(
+    *,
+    user: User,
+    name: str,
+    scope: str | None = None,
+    expires_on: date | None = None,
+) -> IssuedToken:
+    """Issue a personal token. Only its digest is kept; the caller shows `raw` once.
+
+    The token expires at the end of `expires_on` (local time), or after the organisation's token
+    lifetime when no date is given or a later one is asked; with no lifetime set and no date it
+    never expires. Viewers only read, so their tokens are read-only (NotPermitted otherwise);
+    without a scope, a viewer's token reads and anyone else's reads and writes.
+    Errors: DomainError without a name, TokenExpiryInvalid for a day already past.
+    """
     name = name.strip()
     if not name:
         raise DomainError(_("Give the token a name."), field="name")
     if not user.is_active:
         raise NotPermitted()
+    if scope is None:
+        scope = TokenScope.READ_WRITE if user.can_edit else TokenScope.READ_ONLY
+    if scope not in TokenScope.values:
+        raise DomainError(_("Choose read-only or read-write."), field="scope")
+    if scope == TokenScope.READ_WRITE and not user.can_edit:
+        raise NotPermitted(_("Viewers may create read-only tokens only."), field="scope")
+    now = timezone.now()
+    expires_at = None
+    if expires_on is not None:
+        if expires_on <= timezone.localdate(now):
+            raise TokenExpiryInvalid(field="expires_on")
+        # The first moment of the day after: the token works through the whole chosen day.
+        expires_at = timezone.make_aware(datetime.combine(expires_on, time.min)) + timedelta(days=1)
+    longest = token_longest_expiry(now=now)
+    if longest is not None and (expires_at is None or expires_at > longest):
+        expires_at = longest
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name[:100], prefix=raw[: len(TOKEN_PREFIX) + 6], digest=token_digest(raw)
+        user=user,
+        name=name[:100],
+        prefix=raw[: len(TOKEN_PREFIX) + 6],
+        digest=token_digest(raw),
+        scope=scope,
+        expires_at=expires_at,
     )
     return IssuedToken(token=token, raw=raw)
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from voronka.core.errors import DomainError
+from voronka.core.models import Organisation
 
 from . import services
 from .forms import TokenForm, WebhookEndpointForm
@@ -22,23 +23,30 @@ RECENT_DELIVERIES = 50
 
 @login_required
 def tokens(request):
-    form = TokenForm(request.POST or None)
+    lifetime_days = Organisation.current().api_token_lifetime_days
+    form = TokenForm(
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        lifetime_days=lifetime_days,
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            issued = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+            issued = services.api_token_create(user=request.user, **form.cleaned_data)
         except DomainError as error:
-            form.add_error("name" if error.field == "name" else None, str(error.message))
+            form.add_error(error.field if error.field in form.fields else None, str(error.message))
         else:
             # Shown on the next page load only; the database keeps just the digest.
             request.session[NEW_TOKEN_SESSION_KEY] = issued.raw
             return redirect("api_tokens")
+    status = 400 if request.method == "POST" else 200
     context = {
         "section": "api_tokens",
         "form": form,
+        "lifetime_days": lifetime_days,
         "tokens": ApiToken.objects.filter(user=request.user),
         "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
     }
-    return render(request, "api/tokens.html", context)
+    return render(request, "api/tokens.html", context, status=status)
 
 
 @login_required

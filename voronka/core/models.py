@@ -1,4 +1,4 @@
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +32,14 @@ class Organisation(models.Model):
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Moscow")
     language = models.CharField(
         _("language"), max_length=8, choices=[("ru", "Русский"), ("en", "English")], default="ru"
+    )
+    # The default and the longest lifetime of a new API token; empty means tokens never expire.
+    api_token_lifetime_days = models.PositiveIntegerField(
+        _("API token lifetime, days"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_("New API tokens expire after this many days at most. Empty: never."),
     )
 
     class Meta:

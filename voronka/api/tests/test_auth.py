@@ -95,9 +95,12 @@ def test_a_token_never_sees_more_than_its_user(manager, as_user):
     assert response.json()["code"] == "not_found"
 
 
-def test_a_viewer_reads_everything_but_cannot_write(viewer_api):
+def test_a_viewer_reads_everything_but_cannot_write(viewer_api, viewer):
     company = CompanyFactory()
     assert viewer_api.get(f"companies/{company.pk}").status_code == 200
+    # With the browser session the role refuses; a viewer's token is read-only besides.
+    session = Client()
+    session.force_login(viewer)
     for method, path, body in [
         ("post", "companies", {"name": "X"}),
         ("patch", f"companies/{company.pk}", {"name": "Y"}),
@@ -106,6 +109,11 @@ def test_a_viewer_reads_everything_but_cannot_write(viewer_api):
         call = getattr(viewer_api, method)
         response = call(path, body) if body is not None else call(path)
         assert response.status_code == 403, (method, path)
+        assert response.json()["code"] == "token_read_only"
+        response = getattr(session, method)(
+            f"/api/v1/{path}", body, content_type="application/json"
+        )
+        assert response.status_code == 403, (method, path)
         assert response.json()["code"] == "not_permitted"
     company.refresh_from_db()
     assert company.name != "Y"
@@ -113,7 +121,9 @@ def test_a_viewer_reads_everything_but_cannot_write(viewer_api):
 
 def test_tokens_page_shows_a_new_token_once_and_revokes(client, manager):
     client.force_login(manager)
-    response = client.post(reverse("api_tokens"), {"name": "1C export"}, follow=True)
+    response = client.post(
+        reverse("api_tokens"), {"name": "1C export", "scope": "write"}, follow=True
+    )
     token = ApiToken.objects.get(user=manager)
     raw = response.context["new_token"]
     assert raw.startswith(token.prefix)
@@ -136,8 +146,8 @@ def test_tokens_page_refuses_to_revoke_someone_elses_token(client, manager):
 
 def test_tokens_page_needs_a_name(client, manager):
     client.force_login(manager)
-    response = client.post(reverse("api_tokens"), {"name": ""})
-    assert response.status_code == 200
+    response = client.post(reverse("api_tokens"), {"name": "", "scope": "read"})
+    assert response.status_code == 400
     assert response.context["form"].errors["name"]
     assert ApiToken.objects.count() == 0
 
