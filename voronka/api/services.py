@@ -18,6 +18,7 @@ from voronka.core.errors import DomainError, NotPermitted
 from voronka.core.models import Organisation
 
 from .models import ApiToken, TokenScope, WebhookEndpoint
+from .webhook_targets import webhook_url_check
 
 TOKEN_PREFIX = "vrk_"
 
@@ -116,9 +117,11 @@ def api_token_revoke(*, token: ApiToken, user: User) -> ApiToken:
 
 
 def webhook_endpoint_validate(*, url: str, secret: str, event_names: list[str]) -> None:
-    """An http(s) URL, a secret of 16+ characters, at least one known event."""
+    """An http(s) URL to a public address (or an allowed host), a secret of 16+ characters, at
+    least one known event. Raises DomainError or WebhookTargetRefused naming the field."""
     if not url.startswith(("http://", "https://")):
         raise DomainError(_("Enter an http:// or https:// URL."), field="url")
+    webhook_url_check(url)
     if len(secret) < 16:
         raise DomainError(_("Use a secret of at least 16 characters."), field="secret")
     unknown = set(event_names) - set(events.ALL_EVENTS)

@@ -91,7 +91,7 @@ def webhooks(request):
         "signature_header": SIGNATURE_HEADER,
         "timestamp_header": TIMESTAMP_HEADER,
     }
-    return render(request, "api/webhooks.html", context)
+    return render(request, "api/webhooks.html", context, status=400 if form.errors else 200)
 
 
 @login_required

@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from .models import WebhookDelivery, WebhookEndpoint
+from .webhook_targets import WebhookTargetRefused, open_checked
 
 MAX_ATTEMPTS = 5
 TIMEOUT_SECONDS = 10
@@ -47,7 +48,10 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 def attempt_delivery(
     *, endpoint: WebhookEndpoint, event: str, payload: dict, delivery_id: str, attempt: int
 ) -> WebhookDelivery:
-    """POST once and log the attempt. A 2xx answer is success; anything else is retried."""
+    """POST once and log the attempt. A 2xx answer is success; anything else is retried.
+
+    Internal addresses are refused and redirects not followed (see `webhook_targets`).
+    """
     body = body_for(event, payload, delivery_id)
     timestamp = str(int(time.time()))
     request = urllib.request.Request(
@@ -66,10 +70,12 @@ def attempt_delivery(
     status_code, error = None, ""
     started = time.monotonic()
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+        with open_checked(request, timeout=TIMEOUT_SECONDS) as response:
             status_code = response.status
-    except urllib.error.HTTPError as failure:
+    except urllib.error.HTTPError as failure:  # 3xx included: redirects are not followed
         status_code, error = failure.code, str(failure.reason)[:500]
+    except WebhookTargetRefused as refused:
+        error = str(refused.message)[:500]
     except (urllib.error.URLError, OSError, ValueError) as failure:
         error = str(getattr(failure, "reason", failure))[:500] or type(failure).__name__
     duration_ms = int((time.monotonic() - started) * 1000)

@@ -32,6 +32,8 @@ class RowWriter(PartiesWriter):
         self.contacts: dict[tuple, int] = {}
         self.deals: dict[tuple, int] = {}
         self.sees_everything = self.user.sees_everything
+        self.hidden_companies: set[int] = set()  # matched, but not visible to the user
+        self.hidden_contacts: set[int] = set()
         # Companies whose deals this import created or changed: their returning-customer
         # flags are computed once, after the whole file (never batch by batch).
         self.touched_companies: set[int] = set()

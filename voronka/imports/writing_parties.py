@@ -3,6 +3,7 @@
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from voronka.accounts.visibility import visible_companies, visible_contacts
 from voronka.crm.models import Company, Contact
 
 from .models import ImportKind
@@ -23,6 +24,13 @@ class RowFailure(Exception):
 
 class PartiesWriter:
     """Companies and contacts of a batch; mixed into RowWriter (uses its caches and job)."""
+
+    hidden_companies: set[int]
+    hidden_contacts: set[int]
+
+    def _column_of(self, key: str) -> str:
+        index = self.job.mapping.get(key)
+        return self.job.headers[index] if index is not None else key
 
     # -- companies
     @staticmethod
@@ -55,6 +63,11 @@ class PartiesWriter:
             self.companies.setdefault(("name", company.name), company.pk)
             if company.inn:
                 self.companies.setdefault(("name-inn", company.name, company.inn), company.pk)
+        if found and not self.sees_everything:
+            visible = set(
+                visible_companies(self.user).filter(pk__in=found).values_list("pk", flat=True)
+            )
+            self.hidden_companies.update(set(found) - visible)
         return found
 
     def _match_company(self, values: dict) -> int | None:
@@ -89,6 +102,12 @@ class PartiesWriter:
                 result[row.line] = (None, "skipped")
                 continue
             pk = self._match_company(values)
+            if pk in self.hidden_companies:
+                # Matching is by INN, external id or name over all companies, so that a file
+                # never duplicates one; writing to or through a company the user cannot see is
+                # refused row by row.
+                column = "company_inn" if values.get("company_inn") else "company_name"
+                raise RowFailure(self._column_of(column), _("Matches a company you cannot see."))
             if pk is not None:
                 outcome = "skipped"
                 if update and pk in existing:
@@ -215,6 +234,11 @@ class PartiesWriter:
                  "first_name": contact.first_name, "last_name": contact.last_name},
             ):  # fmt: skip
                 self.contacts.setdefault(key, contact.pk)
+        if existing and not self.sees_everything:
+            visible = set(
+                visible_contacts(self.user).filter(pk__in=existing).values_list("pk", flat=True)
+            )
+            self.hidden_contacts.update(set(existing) - visible)
         pending: dict[tuple, Contact] = {}
         pending_rows = []
         for row in wanted:
@@ -224,6 +248,9 @@ class PartiesWriter:
             pk = next((self.contacts[key] for key in keys[:-1] if key in self.contacts), None)
             if pk is None and not (values.get("email") or values.get("phone")) and keys:
                 pk = self.contacts.get(keys[-1])
+            if pk in self.hidden_contacts:
+                column = "email" if values.get("email") else "contact_name"
+                raise RowFailure(self._column_of(column), _("Matches a contact you cannot see."))
             if pk is not None:
                 outcome = "skipped"
                 if update and pk in existing:

@@ -1,5 +1,8 @@
 """Webhooks: signed POSTs to a real local receiver after the deal's transaction commits,
-retried with backoff through the tasks framework, one logged row per attempt."""
+retried with backoff through the tasks framework, one logged row per attempt.
+
+The receiver listens on 127.0.0.1, an internal address that webhooks refuse by default; these
+tests allow it by name through WEBHOOK_ALLOWED_HOSTS, as an administrator would."""
 
 import hashlib
 import hmac
@@ -21,8 +24,16 @@ from voronka.pipeline import services
 SECRET = "s3cret-s3cret-s3cret"
 
 
+@pytest.fixture(autouse=True)
+def allow_the_local_receiver(settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+
+
 class Receiver:
-    """An HTTP server on 127.0.0.1 that records requests and answers the queued statuses."""
+    """An HTTP server on 127.0.0.1 that records requests and answers the queued statuses.
+
+    A 3xx status answers with `Location: /elsewhere` (a redirect the sender must not follow).
+    """
 
     def __init__(self, statuses=()):
         self.requests: list[dict] = []
@@ -32,9 +43,13 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append({"headers": dict(self.headers), "body": body})
+                receiver.requests.append(
+                    {"headers": dict(self.headers), "body": body, "path": self.path}
+                )
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("Location", "/elsewhere")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
