@@ -22,6 +22,11 @@ run_pytest() {  # label, then pytest arguments
 }
 
 unset DATABASE_URL
+echo "=== Production settings: check --deploy must print no warning ==="
+if ! SECRET_KEY="$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    "$BIN/python" manage.py check --deploy --settings=config.settings.prod --fail-level WARNING; then
+  echo "=== check --deploy: FAILED ==="; status=1
+fi
 run_pytest "SQLite: unit, view, API and browser tests"
 
 pg_url="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/voronka}"
