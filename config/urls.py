@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("voronka.pipeline.urls_home")),
     path("", include("voronka.pipeline.urls")),
     path("", include("voronka.crm.urls")),
+    path("", include("voronka.customfields.urls")),
     path("activities/", include("voronka.activities.urls")),
     path("documents/", include("voronka.documents.urls")),
     path("emails/", include("voronka.emails.urls")),

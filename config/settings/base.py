@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "voronka.crm",
     "voronka.catalog",
     "voronka.pipeline",
+    "voronka.customfields",
     "voronka.activities",
     "voronka.documents",
     "voronka.emails",

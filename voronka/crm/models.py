@@ -84,6 +84,8 @@ class Company(TimeStampedModel):
         related_name="companies",
     )
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    # Values of the custom fields (voronka.customfields), keyed by the definition's code.
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
 
     class Meta:
         ordering = ["name"]

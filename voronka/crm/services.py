@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import Role, User
 from voronka.core.errors import DomainError, InvalidOwner, NotPermitted
+from voronka.customfields.services import custom_values_clean
 
 from .models import Company, Contact, CustomerType
 
@@ -31,6 +32,7 @@ COMPANY_FIELDS = frozenset(
         "notes",
         "owner",
         "external_id",
+        "custom_fields",
     }
 )
 CONTACT_FIELDS = frozenset(
@@ -153,6 +155,8 @@ def company_create(*, user: User | None, owner: User, name: str, **fields) -> Co
     _require_editor(user)
     _unknown_fields({"name": name, "owner": owner, **fields}, COMPANY_FIELDS)
     _check_owner(owner)
+    if "custom_fields" in fields:
+        fields["custom_fields"] = custom_values_clean(entity="company", values=fields["custom_fields"])
     company = Company(owner=owner, **fields)
     company.name = _clean_required(name, "name", _("Enter the company's name."))
     company.inn = _clean_inn(fields.get("inn", ""))
@@ -174,6 +178,10 @@ def company_update(*, company: Company, user: User | None, **fields) -> Company:
         fields["inn"] = _clean_inn(fields["inn"], company=company)
     if "email" in fields:
         fields["email"] = _clean_email(fields["email"])
+    if "custom_fields" in fields:  # checked by kind; keys not sent keep their values
+        fields["custom_fields"] = custom_values_clean(
+            entity="company", values=fields["custom_fields"], current=company.custom_fields
+        )
     for name, value in fields.items():
         setattr(company, name, value)
     return _save_company(company)

@@ -266,6 +266,8 @@ class Deal(TimeStampedModel):
     win_probability = models.FloatField(_("win probability"), null=True, blank=True)
     win_probability_note = models.CharField(_("why this probability"), max_length=300, blank=True)
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    # Values of the custom fields (voronka.customfields), keyed by the definition's code.
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import Role, User
 from voronka.core import events
+from voronka.customfields.services import custom_values_clean
 from voronka.core.errors import (
     DealClosed,
     DealNotClosed,
@@ -60,6 +61,7 @@ EDITABLE_DEAL_FIELDS = frozenset(
         "currency",
         "first_contact_at",
         "external_id",
+        "custom_fields",
     }
 )
 
@@ -199,6 +201,7 @@ def deal_create(
     first_contact_at: datetime | None = None,
     description: str = "",
     external_id: str = "",
+    custom_fields: dict | None = None,
     at: datetime | None = None,
 ) -> Deal:
     """Create an open deal and record its first contact and initial stage in history.
@@ -237,6 +240,7 @@ def deal_create(
         first_contact_at=first_contact_at or at,
         description=description,
         external_id=external_id,
+        custom_fields=custom_values_clean(entity="deal", values=custom_fields or {}),
         is_returning_customer=is_returning,
         created_at=at,
     )
@@ -495,6 +499,10 @@ def deal_update(
     if unknown:
         raise DomainError(f"These fields have their own actions: {', '.join(sorted(unknown))}")
     _require_version(deal, expected_version)
+    if "custom_fields" in fields:  # checked by kind; keys not sent keep their values
+        fields["custom_fields"] = custom_values_clean(
+            entity="deal", values=fields["custom_fields"], current=deal.custom_fields
+        )
     _write_deal(deal, expected_version, **fields)
     if contacts is not None:
         deal.contacts.set(contacts)
