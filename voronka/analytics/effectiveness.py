@@ -24,6 +24,7 @@ from voronka.accounts.visibility import visible_deals, visible_users
 from voronka.pipeline.models import Deal, DealStatus, Stage, VisitOutcome
 
 from .filters import AnalyticsFilter
+from .summary import summary_serves, summary_trials
 
 # Prior strength (α + β, in pseudo-trials) used when the moments cannot be estimated: fewer than
 # two groups, or a between-group variance no larger than binomial noise alone explains.
@@ -152,7 +153,10 @@ def shrink(counts: dict[tuple[int, int], tuple[int, int]], stage_ids: list[int])
 
 def manager_effectiveness(analytics_filter: AnalyticsFilter, user) -> Effectiveness:
     stages = analytics_filter.stages()
-    counts = stage_manager_counts(analytics_filter.visits(user))
+    if summary_serves(analytics_filter):
+        counts = summary_trials(analytics_filter, user)
+    else:
+        counts = stage_manager_counts(analytics_filter.visits(user))
     priors, cells = shrink(counts, [stage.pk for stage in stages])
     manager_ids = {owner_id for owner_id, _ in counts}
     managers = list(User.objects.filter(pk__in=manager_ids).order_by("last_name", "first_name"))

@@ -23,6 +23,7 @@ from django.db.models import Count
 from voronka.pipeline.models import StageChange, StageChangeKind
 
 from .filters import AnalyticsFilter
+from .summary import EXIT_LOST, EXIT_WON, summary_exit_rows, summary_serves
 
 WON = "won"
 LOST = "lost"
@@ -49,6 +50,12 @@ class TransitionMatrix:
 
 def transition_counts(analytics_filter: AnalyticsFilter, user) -> dict[tuple[int, object], int]:
     """(from stage id, target) -> number of closed stays; target is a stage id, "won" or "lost"."""
+    if summary_serves(analytics_filter):
+        counts: dict[tuple[int, object], int] = {}
+        for from_stage_id, key, n in summary_exit_rows(analytics_filter, user):
+            target = WON if key == EXIT_WON else LOST if key == EXIT_LOST else key
+            counts[(from_stage_id, target)] = counts.get((from_stage_id, target), 0) + n
+        return counts
     rows = (
         StageChange.objects.filter(
             deal__in=analytics_filter.deals(user).values("pk"),

@@ -38,6 +38,7 @@ from django.utils import timezone
 from voronka.pipeline.models import DealStatus
 
 from .filters import AnalyticsFilter
+from .summary import summary_entered, summary_lost, summary_serves, summary_stay_buckets
 
 
 class WholeDaysBetween(Func):
@@ -166,7 +167,14 @@ def stage_survival(analytics_filter: AnalyticsFilter, user, now: datetime | None
     """Kaplan–Meier curve of time in stage for every stage of the pipeline."""
     now = now or timezone.now()
     buckets: dict[int, dict[int, list[int]]] = {}
-    for row in _duration_rows(analytics_filter, user, now):
+    if summary_serves(analytics_filter):
+        # Closed stays from the summary; open stays (few, aged by "now") from raw visits.
+        rows = summary_stay_buckets(analytics_filter, user) + list(
+            _duration_rows(analytics_filter, user, now).filter(left_at__isnull=True)
+        )
+    else:
+        rows = _duration_rows(analytics_filter, user, now)
+    for row in rows:
         days = max(int(row["days"] or 0), 0)
         cell = buckets.setdefault(row["stage_id"], {}).setdefault(days, [0, 0])
         cell[1 if row["censored"] else 0] += row["n"]
@@ -180,24 +188,39 @@ def velocity(analytics_filter: AnalyticsFilter, user, now: datetime | None = Non
     now = now or timezone.now()
     stages = analytics_filter.stages()
     survival = stage_survival(analytics_filter, user, now)
-    entered = {
-        row["stage_id"]: row
-        for row in analytics_filter.visits(user)
-        .values("stage_id")
-        .annotate(
-            entered=Count("deal_id", distinct=True),
-            open_stays=Count("id", filter=Q(left_at__isnull=True)),
+    if summary_serves(analytics_filter):
+        open_stays = dict(
+            analytics_filter.visits(user)
+            .filter(left_at__isnull=True)
+            .values("stage_id")
+            .annotate(n=Count("id"))
+            .values_list("stage_id", "n")
+            .order_by()
         )
-        .order_by()
-    }
-    lost = {
-        row["stage_id"]: row
-        for row in analytics_filter.deals(user)
-        .filter(status=DealStatus.LOST)
-        .values("stage_id")
-        .annotate(n=Count("id"), total_amount=Sum("amount"))
-        .order_by()
-    }
+        entered = {
+            stage_id: {"entered": n, "open_stays": open_stays.get(stage_id, 0)}
+            for stage_id, n in summary_entered(analytics_filter, user).items()
+        }
+        lost = summary_lost(analytics_filter, user)
+    else:
+        entered = {
+            row["stage_id"]: row
+            for row in analytics_filter.visits(user)
+            .values("stage_id")
+            .annotate(
+                entered=Count("deal_id", distinct=True),
+                open_stays=Count("id", filter=Q(left_at__isnull=True)),
+            )
+            .order_by()
+        }
+        lost = {
+            row["stage_id"]: row
+            for row in analytics_filter.deals(user)
+            .filter(status=DealStatus.LOST)
+            .values("stage_id")
+            .annotate(n=Count("id"), total_amount=Sum("amount"))
+            .order_by()
+        }
     result = []
     for stage in stages:
         curve = survival.get(stage.pk)

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from voronka.accounts.models import Department, Role, User
 from voronka.activities.models import Activity, ActivityKind
+from voronka.analytics.summary import summary_rebuild
 from voronka.catalog.models import Direction, Product
 from voronka.core.models import Organisation
 from voronka.core.row_copy import (
@@ -849,6 +850,7 @@ class DemoGenerator:
                 cursor.execute("RESET synchronous_commit")
                 if self.skipped_foreign_key_checks:
                     cursor.execute("RESET session_replication_role")
+        summary_rebuild()
         self._plans()
         self._feedback()
         if self.progress.write:

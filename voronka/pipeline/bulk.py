@@ -206,6 +206,10 @@ def write_historical_deals(
         AmountChange.objects.bulk_create(amount_rows, batch_size=batch_size)
         DealLineItem.objects.bulk_create(line_items, batch_size=batch_size)
         contact_link.objects.bulk_create(deal_contacts, batch_size=batch_size)
+        # The analytics summary counts these new deals in the same transaction.
+        from voronka.analytics.summary import summary_add_new_deals
+
+        summary_add_new_deals([deal.pk for deal in deals])
     return deals
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import Role, User
+from voronka.analytics.summary import keeps_stage_summary
 from voronka.core import events
 from voronka.customfields.services import custom_values_clean
 from voronka.core.errors import (
@@ -185,6 +186,7 @@ def _first_stage(pipeline: Pipeline) -> Stage:
 
 
 @transaction.atomic
+@keeps_stage_summary
 def deal_create(
     *,
     title: str,
@@ -260,6 +262,7 @@ def deal_create(
 
 
 @transaction.atomic
+@keeps_stage_summary
 def deal_move_stage(
     *,
     deal: Deal,
@@ -310,6 +313,7 @@ def deal_move_stage(
 
 
 @transaction.atomic
+@keeps_stage_summary
 def deal_change_amount(
     *,
     deal: Deal,
@@ -344,6 +348,7 @@ def deal_change_amount(
 
 
 @transaction.atomic
+@keeps_stage_summary
 def deal_win(
     *,
     deal: Deal,
@@ -380,6 +385,7 @@ def deal_win(
 
 
 @transaction.atomic
+@keeps_stage_summary
 def deal_lose(
     *,
     deal: Deal,
@@ -422,6 +428,7 @@ def deal_lose(
 
 
 @transaction.atomic
+@keeps_stage_summary
 def deal_reopen(
     *,
     deal: Deal,
@@ -457,6 +464,7 @@ def deal_reopen(
 
 
 @transaction.atomic
+@keeps_stage_summary
 def deal_reassign(
     *,
     deal: Deal,
@@ -491,6 +499,7 @@ def deal_reassign(
 
 
 @transaction.atomic
+@keeps_stage_summary
 def deal_update(
     *, deal: Deal, user: User | None, expected_version: int | None = None, contacts=None, **fields
 ) -> Deal:

@@ -1,0 +1,63 @@
+"""Pre-aggregated stage history for velocity, transitions and managers (a cache of raw rows).
+
+See `voronka.analytics.summary` for what each measure counts and how the rows stay exact.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SummaryMeasure(models.TextChoices):
+    STAY = "stay", _("closed stays by whole days")
+    ENTERED = "entered", _("deals that entered the stage")
+    LOST = "lost", _("deals lost in the stage")
+    EXIT = "exit", _("closed stays by where they went")
+    TRIAL = "trial", _("closed stays by the seller who held them")
+
+
+class StageDaySummary(models.Model):
+    """Counts for one (pipeline, cohort day, deal owner, stage, measure, key) cell.
+
+    The cohort day is the day of the deal's first contact in the site's time zone, the owner is
+    the deal's current owner: the two dimensions every analytics filter and visibility rule
+    uses. ``key`` depends on the measure: whole days (stay), target stage id or -1 won / -2 lost
+    (exit), the seller holding the stay (trial), 0 otherwise.
+    """
+
+    pipeline = models.ForeignKey(
+        "pipeline.Pipeline", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    cohort_day = models.DateField()
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey("pipeline.Stage", on_delete=models.CASCADE, related_name="+")
+    measure = models.CharField(max_length=8, choices=SummaryMeasure.choices)
+    key = models.IntegerField(default=0)
+    count = models.PositiveIntegerField(default=0)
+    successes = models.PositiveIntegerField(default=0)  # trial: advanced or won
+    amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)  # lost: Σ amount
+
+    class Meta:
+        verbose_name = _("stage summary row")
+        verbose_name_plural = _("stage summary rows")
+        indexes = [
+            models.Index(
+                fields=["pipeline", "measure", "cohort_day"], name="analytics_summary_read"
+            ),
+            models.Index(fields=["pipeline", "owner", "cohort_day"], name="analytics_summary_cell"),
+        ]
+
+    def __str__(self):
+        return f"{self.measure} {self.cohort_day} stage {self.stage_id} key {self.key}"
+
+
+class SummaryState(models.Model):
+    """One row once the summary has been built over all history; pages read it only then."""
+
+    built_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("summary state")
+
+    def __str__(self):
+        return f"built {self.built_at:%Y-%m-%d %H:%M}"
