@@ -5,7 +5,7 @@ department below it (office → team), admins and viewers everything. Every page
 and analytics query starts from these helpers.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from .departments import department_scope_ids
 from .models import Role, User
@@ -63,8 +63,12 @@ def visible_companies(user: User, queryset: QuerySet | None = None) -> QuerySet:
     companies = Company.objects.all() if queryset is None else queryset
     if user.is_authenticated and user.is_active and user.sees_everything:
         return companies
-    has_visible_deal = Exists(Deal.objects.filter(owner_filter(user), company_id=OuterRef("pk")))
-    return companies.filter(owner_filter(user) | Q(has_visible_deal))
+    # An IN over the user's deals' company ids: both databases read the (few) visible deals
+    # once; a correlated EXISTS ran one deal search per company (minutes at 45k companies).
+    visible_deal_companies = Deal.objects.filter(owner_filter(user), company_id__isnull=False)
+    return companies.filter(
+        owner_filter(user) | Q(pk__in=visible_deal_companies.values("company_id"))
+    )
 
 
 def visible_contacts(user: User, queryset: QuerySet | None = None) -> QuerySet:

@@ -9,8 +9,8 @@
   (quantity × price) and weighted revenue.
 * Repeat purchases: customers (companies) whose first won deal closed in the period; the share
   of them that won a second deal (at any time until now) and the days between the first and the
-  second win in whole days (median, p75): first wins by an anti-join (no earlier win of the
-  company), the next win by a correlated subquery, all grouped in one query.
+  second win in whole days (median, p75): each company's wins numbered by window functions
+  (first win = number 1, the next win's date by LEAD), one row per first-time customer.
 
 Every figure is a handful of grouped queries whatever the number of deals.
 """
@@ -24,17 +24,22 @@ from decimal import Decimal
 from django.db.models import (
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     FloatField,
-    OuterRef,
-    Q,
-    Subquery,
     Sum,
     Value,
+    Window,
 )
-from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    FirstValue,
+    Lead,
+    RowNumber,
+    TruncDate,
+    TruncMonth,
+)
 
 from voronka.pipeline.models import DealLineItem, DealStatus
 
@@ -197,41 +202,35 @@ def repeat_purchases(analytics_filter: AnalyticsFilter, user) -> RepeatResult:
         any_time(analytics_filter).deals(user).filter(status=DealStatus.WON, company__isnull=False)
     )
     start, end = analytics_filter.start, analytics_filter.end
-    # A first purchase: no earlier win of the same company (ties broken by id) — an anti-join.
-    earlier = won.filter(company_id=OuterRef("company_id")).filter(
-        Q(closed_at__lt=OuterRef("closed_at"))
-        | Q(closed_at=OuterRef("closed_at"), pk__lt=OuterRef("pk"))
-    )
-    firsts = won.filter(closed_at__gte=start, closed_at__lt=end).exclude(Exists(earlier))
-    # The customer's next win after the first one (a correlated subquery on the company).
-    second_at = Subquery(
-        won.filter(company_id=OuterRef("company_id"))
-        .filter(
-            Q(closed_at__gt=OuterRef("closed_at"))
-            | Q(closed_at=OuterRef("closed_at"), pk__gt=OuterRef("pk"))
-        )
-        .order_by("closed_at", "pk")
-        .values("closed_at")[:1]
+    # Each company's wins in order (ties broken by id), numbered, each with the next one's date:
+    # one sort of the wins instead of a search per win. Undated wins have no place in the order.
+    by_company = {
+        "partition_by": [F("company_id")],
+        "order_by": [F("closed_at").asc(), F("pk").asc()],
+    }
+    ordered = won.filter(closed_at__isnull=False).annotate(
+        purchase_number=Window(RowNumber(), **by_company),
+        second_at=Window(Lead("closed_at"), **by_company),
+        first_at=Window(FirstValue("closed_at"), **by_company),
     )
     gap = ExpressionWrapper(
         TruncDate("second_at") - TruncDate("closed_at"), output_field=DurationField()
     )
+    # First purchases in the period. The period filter names the window's own value so that it
+    # applies after the numbering, not to the wins being numbered.
+    firsts = ordered.filter(purchase_number=1, first_at__gte=start, first_at__lt=end)
     by_month: dict[date, list[int]] = {}
     gap_days: dict[int, int] = {}
-    # One grouped query: (month of the first win, whole days to the second win or NULL).
-    for r in (
-        firsts.annotate(second_at=second_at)
-        .annotate(month=TruncMonth("closed_at"), gap=gap)
-        .values("month", "gap")
-        .annotate(n=Count("pk"))
-        .order_by()
+    # (month of the first win, whole days to the second win or NULL): one row per customer.
+    for month, days in firsts.annotate(month=TruncMonth("closed_at"), gap=gap).values_list(
+        "month", "gap"
     ):
-        counts = by_month.setdefault(_as_date(r["month"]), [0, 0])
-        counts[0] += r["n"]
-        if r["gap"] is not None:
-            counts[1] += r["n"]
-            days = int(_days(r["gap"]))
-            gap_days[days] = gap_days.get(days, 0) + r["n"]
+        counts = by_month.setdefault(_as_date(month), [0, 0])
+        counts[0] += 1
+        if days is not None:
+            counts[1] += 1
+            whole_days = int(_days(days))
+            gap_days[whole_days] = gap_days.get(whole_days, 0) + 1
     return RepeatResult(
         customers=sum(v[0] for v in by_month.values()),
         repeat_customers=sum(v[1] for v in by_month.values()),

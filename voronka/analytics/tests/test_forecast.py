@@ -157,3 +157,29 @@ def test_repeat_purchases_in_an_empty_period(purchases, admin_user):
     result = repeat_purchases(empty, admin_user)
     assert (result.customers, result.repeat_customers, result.repeat_rate) == (0, 0, None)
     assert result.by_month == {}
+
+
+def test_two_wins_at_the_same_moment_are_a_first_and_a_second_purchase(admin_user):
+    """Ties on the closing moment are broken by the deal's id: one customer, repeat after 0
+    days; a third win a month and a half later does not change the gap."""
+    pipeline = make_pipeline()
+    owner = UserFactory(role="manager")
+    customer = CompanyFactory(owner=owner)
+    for closed in (day(3, 12), day(3, 12), day(4, 26)):
+        deal = make_deal(owner=owner, pipeline=pipeline, company=customer, at=day(1, 5))
+        deal_win(deal=deal, user=owner, at=closed)
+
+    result = repeat_purchases(march(pipeline), admin_user)
+
+    assert (result.customers, result.repeat_customers) == (1, 1)
+    assert result.gap_days == {0: 1}
+    assert result.by_month == {date(2026, 3, 1): (1, 1)}
+
+
+def test_the_first_purchase_is_the_first_win_within_the_filters_dimensions(purchases, admin_user):
+    """Filtered to m1's deals, K1's second win (m2's, in April) is outside: K1's next win within
+    the filter is June's (88 days); K3's February win still makes it no March customer."""
+    pipeline, m1, _m2 = purchases
+    result = repeat_purchases(march(pipeline, owner_id=m1.pk), admin_user)
+    assert (result.customers, result.repeat_customers) == (1, 1)
+    assert result.gap_days == {88: 1}
