@@ -58,6 +58,23 @@ def activity_complete(*, activity: Activity, at: datetime | None = None) -> Acti
     return activity
 
 
+class DealStillOpen(DomainError):
+    code = "deal_still_open"
+    default_message = _("The deal is still open: its tasks are its next steps.")
+
+
+def deal_open_activities_complete(*, deal, at: datetime | None = None) -> int:
+    """Mark every open activity of a closed deal done (the card offers it after a win or a
+    loss, so no "call back" task outlives its deal); returns how many were open. An open deal's
+    tasks are its next steps and are left alone (DealStillOpen)."""
+    if deal.is_open:
+        raise DealStillOpen()
+    at = at or timezone.now()
+    return Activity.objects.filter(deal=deal, done_at__isnull=True).update(
+        done_at=at, updated_at=at
+    )
+
+
 def activity_reopen(*, activity: Activity) -> Activity:
     """Make a done activity open again (undo of a completion)."""
     if activity.done_at is not None:

@@ -45,6 +45,28 @@ def on_deal_closed(event: str, payload: dict) -> None:
     task.enqueue(pipeline_id)
 
 
+def on_deal_changed(event: str, payload: dict) -> None:
+    """A deal moved, changed budget, closed or reopened: its own probability is refreshed in the
+    same request (after commit), so the card never shows the figure of the previous stage."""
+    from .win_probability import deal_refresh_win_probability
+
+    deal_id = payload.get("deal_id")
+    if deal_id is not None:
+        deal_refresh_win_probability(deal_id)
+
+
+DEAL_CHANGES = (
+    events.DEAL_CREATED,
+    events.DEAL_STAGE_CHANGED,
+    events.DEAL_AMOUNT_CHANGED,
+    events.DEAL_WON,
+    events.DEAL_LOST,
+    events.DEAL_REOPENED,
+)
+
+
 def subscribe_to_deal_events() -> None:
+    for event in DEAL_CHANGES:
+        events.subscribe(event, on_deal_changed)
     events.subscribe(events.DEAL_WON, on_deal_closed)
     events.subscribe(events.DEAL_LOST, on_deal_closed)

@@ -289,6 +289,33 @@ def recompute_pipeline(pipeline: Pipeline, now: datetime | None = None) -> int:
     return updated
 
 
+def deal_refresh_win_probability(deal_id: int, now: datetime | None = None) -> float | None:
+    """Refresh one deal's cached probability at once (after a move, an amount change, a win, a
+    loss or a reopening), from the pipeline's fitted model: the card never shows a stale figure
+    or explanation. A closed deal carries none (its outcome is known), nor does a pipeline
+    without closed history (the stage's manual probability applies)."""
+    now = now or timezone.now()
+    deal = Deal.objects.select_related("stage", "pipeline").filter(pk=deal_id).first()
+    if deal is None:
+        return None
+    probability, note = None, ""
+    if deal.status == DealStatus.OPEN:
+        model = cached_win_model(deal.pipeline)
+        if model.pipeline_deals:
+            first_contact = deal.first_contact_at or deal.created_at
+            band = age_band_of(max(0, (now - first_contact).days))
+            if deal.amount < deal.initial_amount:
+                trend = "down"
+            elif deal.amount > deal.initial_amount:
+                trend = "up"
+            else:
+                trend = "same"
+            cell = model.estimate(deal.stage_id, band, trend)
+            probability, note = cell.probability, explain(deal.stage.name, cell)
+    Deal.objects.filter(pk=deal.pk).update(win_probability=probability, win_probability_note=note)
+    return probability
+
+
 def recompute_win_probabilities(
     pipeline: Pipeline | None = None, now: datetime | None = None
 ) -> int:
@@ -331,7 +358,9 @@ def _probability_expression():
     )
 
 
-MODEL_CACHE_SECONDS = 15 * 60
+# Refreshed by every recomputation (the command, and after wins and losses); a deal refreshed after
+# a move reads it, so a cold cache (one fit, ~1.5 s at 100k deals) is rare.
+MODEL_CACHE_SECONDS = 24 * 60 * 60
 
 
 def model_cache_key(pipeline_id: int) -> str:

@@ -15,6 +15,10 @@ DEAL_STAGE_CHANGED = "deal.stage_changed"
 DEAL_WON = "deal.won"
 DEAL_LOST = "deal.lost"
 ALL_EVENTS = (DEAL_CREATED, DEAL_STAGE_CHANGED, DEAL_WON, DEAL_LOST)
+# Internal: they refresh what the app derives from a deal (its win probability) and are not
+# offered to webhooks.
+DEAL_AMOUNT_CHANGED = "deal.amount_changed"
+DEAL_REOPENED = "deal.reopened"
 
 Receiver = Callable[[str, dict[str, Any]], None]
 _receivers: dict[str, list[Receiver]] = defaultdict(list)

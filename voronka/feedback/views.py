@@ -7,10 +7,12 @@ from django.core.paginator import Paginator
 from django.db.models import Avg, Count, Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from voronka.accounts.visibility import visible_deals
 from voronka.core.errors import DomainError
+from voronka.core.models import Organisation
 from voronka.emails.views import deal_url
 
 from . import services
@@ -63,7 +65,17 @@ def request_feedback(request, deal_pk):
 
 
 def public(request, token):
-    """The customer's page: no sign-in, the token is the key. One answer per link."""
+    """The customer's page, in the organisation's language rather than whatever the visitor's
+    browser asks for: the customer reads the same language as the rest of the correspondence."""
+    language = Organisation.current().language
+    with translation.override(language):
+        response = _public_page(request, token)
+    response["Content-Language"] = language
+    return response
+
+
+def _public_page(request, token):
+    """No sign-in, the token is the key. One answer per link."""
     feedback = get_object_or_404(Feedback.objects.select_related("deal"), token=token)
     context = {"feedback": feedback, "deal": feedback.deal}
     if feedback.submitted_at is not None:

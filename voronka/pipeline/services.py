@@ -344,6 +344,7 @@ def deal_change_amount(
         changed_at=at,
         changed_by=user,
     )
+    events.publish(events.DEAL_AMOUNT_CHANGED, _event_payload(deal))
     return deal
 
 
@@ -460,6 +461,7 @@ def deal_reopen(
         changed_by=user,
     )
     _open_visit(deal, stage=deal.stage, at=at)
+    events.publish(events.DEAL_REOPENED, _event_payload(deal))
     return deal
 
 

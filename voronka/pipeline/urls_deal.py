@@ -12,6 +12,7 @@ urlpatterns = [
     path("deals/<int:pk>/win/", deal.deal_win, name="deal_win"),
     path("deals/<int:pk>/lose/", deal.deal_lose, name="deal_lose"),
     path("deals/<int:pk>/reopen/", deal.deal_reopen, name="deal_reopen"),
+    path("deals/<int:pk>/tasks/done/", deal.deal_tasks_done, name="deal_tasks_done"),
     path("deals/<int:pk>/edit/<slug:field>/", deal.deal_edit_field, name="deal_edit_field"),
     path("deals/<int:pk>/line-items/", deal.line_item_add, name="deal_line_item_add"),
     path(

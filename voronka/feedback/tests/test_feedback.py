@@ -6,6 +6,7 @@ from django.urls import reverse
 from tests.factories import CompanyFactory, ContactFactory, make_deal
 from voronka.activities.models import Activity
 from voronka.core.errors import DomainError, NotPermitted
+from voronka.core.models import Organisation
 from voronka.crm.tests.team import make_team
 from voronka.feedback import services
 from voronka.feedback.models import Feedback
@@ -158,12 +159,38 @@ def test_the_customer_answers_once_without_signing_in(client, deal):
     ],
 )
 def test_a_bad_answer_is_a_400_with_a_message(en_client, deal, data, message):
+    organisation_speaks("en")
     feedback = Feedback.objects.create(deal=deal)
     response = en_client.post(public_url(feedback), data)
     assert response.status_code == 400
     assert message in response.content.decode()
     feedback.refresh_from_db()
     assert feedback.submitted_at is None
+
+
+def organisation_speaks(language: str) -> None:
+    organisation = Organisation.current()
+    organisation.language = language
+    organisation.save()
+
+
+@pytest.mark.parametrize(
+    ("organisation_language", "browser_language", "heading", "lang"),
+    [("ru", "en", "Ваш отзыв", "ru"), ("en", "ru", "Your feedback", "en")],
+)
+def test_the_public_page_speaks_the_organisations_language_not_the_browsers(
+    client, deal, organisation_language, browser_language, heading, lang
+):
+    organisation_speaks(organisation_language)
+    feedback = Feedback.objects.create(deal=deal)
+    page = client.get(public_url(feedback), HTTP_ACCEPT_LANGUAGE=browser_language)
+    html = page.content.decode()
+    assert f"<title>{heading}" in html
+    assert f'<html lang="{lang}"' in html
+    assert page["Content-Language"] == lang
+    refused = client.post(public_url(feedback), {}, HTTP_ACCEPT_LANGUAGE=browser_language)
+    message = {"ru": "Выберите оценку от 1 до 10.", "en": "Choose a score from 1 to 10."}[lang]
+    assert message in refused.content.decode()
 
 
 def test_an_unknown_token_is_a_404(client, deal):

@@ -21,6 +21,7 @@ from django_htmx.http import reswap, retarget
 
 from voronka.accounts.visibility import visible_companies, visible_contacts, visible_deals
 from voronka.activities.models import ActivityKind
+from voronka.activities.services import deal_open_activities_complete
 from voronka.catalog.models import Product
 from voronka.core.errors import DomainError, NotPermitted, StaleVersion
 from voronka.crm.selectors import text_match
@@ -322,6 +323,12 @@ def deal_lose(request, deal):
 def deal_reopen(request, deal):
     data = valid_form(VersionForm(request.POST))
     services.deal_reopen(deal=deal, user=request.user, expected_version=data["version"])
+
+
+@deal_action("top")
+def deal_tasks_done(request, deal):
+    """After a win or a loss: close the deal's tasks that are still open, in one click."""
+    deal_open_activities_complete(deal=deal)
 
 
 # ---------------------------------------------------------------- inline field editing
