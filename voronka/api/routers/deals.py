@@ -147,6 +147,7 @@ def deal_create(request, payload: DealIn):
         contacts=contacts,
         amount=payload.amount,
         currency=payload.currency or "",
+        custom_fields=payload.custom_fields,
         lead_source=reference(LeadSource.objects.all(), payload.lead_source_id, "lead_source_id"),
         expected_close_date=payload.expected_close_date,
         first_contact_at=payload.first_contact_at,

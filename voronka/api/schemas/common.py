@@ -208,3 +208,23 @@ def Ordering(allowed: tuple[str, ...]):
         StringConstraints(pattern=ordering_pattern(allowed)),
         Field(description=f"One of {', '.join(allowed)}; prefix `-` to reverse."),
     ]
+
+
+CUSTOM_FIELDS_DESCRIPTION = (
+    "Custom field values by code (Settings → Custom fields): text, a number, a date "
+    "(`2017-03-01` or `01.03.2017`) or one of the field's list. On change, codes not sent keep "
+    "their value and an empty string or null clears one; a value of the wrong kind is a 422."
+)
+CustomFieldCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+CustomFieldValuesIn = dict[CustomFieldCode, int | float | Text(500) | None]
+
+
+def custom_fields_input(default=None):
+    """The field of an input schema; keys outside the code pattern are refused by the schema."""
+    options = {"default_factory": dict} if default is dict else {"default": default}
+    return Field(
+        **options,
+        max_length=100,
+        description=CUSTOM_FIELDS_DESCRIPTION,
+        json_schema_extra={"additionalProperties": False},
+    )

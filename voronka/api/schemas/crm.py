@@ -6,7 +6,17 @@ from pydantic import StringConstraints
 
 from voronka.crm.models import CompanySize, CustomerType
 
-from .common import VISIBLE_TEXT, Boolean, Id, Input, Name, Text
+from .common import (
+    CUSTOM_FIELDS_DESCRIPTION,
+    VISIBLE_TEXT,
+    Boolean,
+    CustomFieldValuesIn,
+    Id,
+    Input,
+    Name,
+    Text,
+    custom_fields_input,
+)
 
 CustomerTypeValue = Literal[tuple(CustomerType.values)]
 CompanySizeValue = Literal[tuple(["", *CompanySize.values])]
@@ -32,6 +42,7 @@ class CompanyOut(Schema):
     notes: str
     owner_id: int
     external_id: str
+    custom_fields: dict[str, int | float | str] = Field(description=CUSTOM_FIELDS_DESCRIPTION)
     created_at: datetime
     updated_at: datetime
 
@@ -49,6 +60,7 @@ class CompanyIn(Input):
     notes: Text(10000) = ""
     external_id: Text(100) = ""
     owner_id: Id | None = Field(None, description="Defaults to the caller.")
+    custom_fields: CustomFieldValuesIn = custom_fields_input(dict)
 
 
 class CompanyPatch(Input):
@@ -64,6 +76,7 @@ class CompanyPatch(Input):
     notes: Text(10000) = None
     external_id: Text(100) = None
     owner_id: Id = None
+    custom_fields: CustomFieldValuesIn = custom_fields_input()
 
 
 class ContactOut(Schema):

@@ -7,7 +7,21 @@ from pydantic import StringConstraints
 
 from voronka.pipeline.models import DealStatus
 
-from .common import VISIBLE_TEXT, Day, Id, Input, Moment, Money, Ordering, Quantity, Text, Version
+from .common import (
+    CUSTOM_FIELDS_DESCRIPTION,
+    VISIBLE_TEXT,
+    CustomFieldValuesIn,
+    Day,
+    Id,
+    Input,
+    Moment,
+    Money,
+    Ordering,
+    Quantity,
+    Text,
+    Version,
+    custom_fields_input,
+)
 
 Title = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=VISIBLE_TEXT)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -38,6 +52,7 @@ class DealOut(Schema):
     description: str
     win_probability: float | None
     external_id: str
+    custom_fields: dict[str, int | float | str] = Field(description=CUSTOM_FIELDS_DESCRIPTION)
     created_at: datetime
     updated_at: datetime
     version: int = Field(description="Send it back as `expected_version` when changing the deal.")
@@ -61,6 +76,7 @@ class DealIn(Input):
     first_contact_at: Moment | None = None
     description: Text(20000) = ""
     external_id: Text(100) = ""
+    custom_fields: CustomFieldValuesIn = custom_fields_input(dict)
 
 
 class DealPatch(Input):
@@ -74,6 +90,7 @@ class DealPatch(Input):
     first_contact_at: Moment = None
     description: Text(20000) = None
     external_id: Text(100) = None
+    custom_fields: CustomFieldValuesIn = custom_fields_input()
 
 
 AT_DESCRIPTION = (
