@@ -6,8 +6,12 @@ that the template embeds with ``json_script``.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
+
+from voronka.core.formatting import format_money_short, plotly_separators
 
 SCATTER_COLOURS = ["#2f6fed", "#c2410c", "#15803d", "#7c3aed", "#0891b2", "#94a3b8"]
 PALETTE = ["#2f6fed", "#94a3b8", "#15803d", "#c2410c", "#7c3aed", "#0891b2"]
@@ -25,9 +29,48 @@ def chart_layout(**extra) -> dict:
         "xaxis": {"automargin": True},
         "yaxis": {"automargin": True},
         "height": 380,
+        # The active language's decimal mark and thousands separator («1 234,5» in Russian).
+        "separators": plotly_separators(),
     }
     layout.update(extra)
     return layout
+
+
+NICE_STEPS = (1, 2, 2.5, 5)
+
+
+def _nice_step(largest: float, ticks: int = 5) -> float:
+    raw = largest / ticks
+    magnitude = 10 ** (len(str(int(raw))) - 1) if raw >= 1 else 1
+    for step in NICE_STEPS:
+        if step * magnitude >= raw:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def money_ticks(values, currency: str) -> dict:
+    """Axis ticks for amounts, labelled «1,5 млн ₽» (no SI «1.5M», the currency shown)."""
+    numbers = [float(value) for value in values if value is not None]
+    largest = max([0.0, *numbers])
+    smallest = min([0.0, *numbers])
+    if largest - smallest <= 0:
+        return {"tickvals": [0], "ticktext": [format_money_short(0, currency)]}
+    step = _nice_step(largest - smallest)
+    first = int(smallest // step)
+    last = int(-(-largest // step))
+    ticks = [step * index for index in range(first, last + 1)]
+    return {
+        "tickvals": ticks,
+        "ticktext": [format_money_short(Decimal(str(tick)), currency) for tick in ticks],
+    }
+
+
+def count_ticks(values) -> dict:
+    """Whole numbers only: there is no half a client."""
+    largest = max([0.0, *(float(value) for value in values if value is not None)])
+    if largest <= 8:
+        return {"tick0": 0, "dtick": 1, "tickformat": ",d"}
+    return {"tickformat": ",d"}
 
 
 def figure_dict(figure: go.Figure) -> dict:
@@ -63,7 +106,11 @@ def bar_chart(
     percent: bool = False,
     horizontal: bool = False,
     error_high: list | None = None,
+    money: str | None = None,
+    count: bool = False,
 ) -> dict:
+    """Bars per series; ``money`` (a currency code) labels the value axis «1,5 млн ₽»,
+    ``count`` keeps its ticks whole, ``percent`` shows shares 0..1 as percentages."""
     data = []
     for index, (name, values) in enumerate(series):
         trace = {
@@ -81,6 +128,11 @@ def bar_chart(
     axis = {"title": {"text": y_title}, "rangemode": "tozero", "automargin": True}
     if percent:
         axis["tickformat"] = ".0%"
+    all_values = [value for _name, values in series for value in values]
+    if money:
+        axis |= money_ticks(all_values, money)
+    elif count:
+        axis |= count_ticks(all_values)
     layout = chart_layout(barmode="group")
     if horizontal:
         layout |= {"xaxis": axis, "yaxis": {"autorange": "reversed", "automargin": True}}

@@ -10,6 +10,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from voronka.core import formatting
+from voronka.core.models import Organisation
 from voronka.core.tabular_export import EXPORT_FORMATS, tabular_response
 
 from .filters import analytics_filter_from_request
@@ -69,41 +71,48 @@ def analytics_page(request, *, report: str, template: str, tab: str, title: str,
         "export_enabled": True,
     }
     if analytics_filter is not None:
-        context |= build(analytics_filter, request.user)
+        # The organisation is read once: the layout reuses it and every amount takes its currency.
+        request.organisation = Organisation.current()
+        with formatting.amounts_in(request.organisation.currency):
+            context |= build(analytics_filter, request.user)
     return render(request, template, context, status=400 if form.errors else 200)
 
 
+# Figures in the active language («21,1 %», «1 234»): one set of rules in core.formatting.
 def format_percent(value, digits=0) -> str:
-    if value is None:
-        return "—"
-    return f"{value * 100:.{digits}f} %"
+    return formatting.format_percent(value, digits)
 
 
-def format_number(value) -> str:
-    if value is None:
-        return "—"
-    return f"{value:,.0f}".replace(",", "\u00a0")
+def format_number(value, digits=0) -> str:
+    return formatting.format_number(value, digits)
+
+
+def format_money(value, digits=0) -> str:
+    """An amount in the organisation's currency: «1 234 ₽»."""
+    return formatting.format_money(value, formatting.organisation_currency(), digits)
 
 
 def format_delta(current, previous) -> str:
     if current is None or previous is None:
         return ""
     difference = (current - previous) * 100
-    return _("%(difference)s pp") % {"difference": f"{difference:+.1f}"}
+    return _("%(difference)s pp") % {"difference": formatting.format_signed(difference)}
 
 
 def format_slope(slope, per: int) -> str:
-    """The change of conversion in percentage points for ``per`` more deals, e.g. "−2.1 pp"."""
+    """The change of conversion in percentage points for ``per`` more deals, e.g. "−2,1 pp"."""
     if slope is None:
         return "—"
-    return _("%(difference)s pp") % {"difference": f"{slope.slope * per * 100:+.1f}"}
+    return _("%(difference)s pp") % {
+        "difference": formatting.format_signed(slope.slope * per * 100)
+    }
 
 
 def format_slope_interval(slope, per: int) -> str:
     if slope is None:
         return _("not enough settled weeks")
-    return _("95%% interval %(low)+.1f … %(high)+.1f pp; %(n)s points") % {
-        "low": slope.low * per * 100,
-        "high": slope.high * per * 100,
+    return _("95%% interval %(low)s … %(high)s pp; %(n)s points") % {
+        "low": formatting.format_signed(slope.low * per * 100),
+        "high": formatting.format_signed(slope.high * per * 100),
         "n": slope.points,
     }

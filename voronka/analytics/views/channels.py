@@ -5,12 +5,15 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.utils.translation import gettext as _
 
+from voronka.core.formatting import organisation_currency
+
 from .. import charts
 from ..channels import channels
 from ..presentation import (
     Chart,
     Table,
     analytics_page,
+    format_money,
     format_number,
     format_percent,
 )
@@ -40,6 +43,7 @@ def _build_channels(analytics_filter, user) -> dict:
             (_("Cost"), [row.cost for row in result.rows]),
         ],
         y_title=_("Amount"),
+        money=organisation_currency(),
     )
     trend = {
         "data": [
@@ -68,10 +72,10 @@ def _build_channels(analytics_filter, user) -> dict:
             format_number(row.lost),
             format_number(row.open),
             format_percent(row.conversion, 1),
-            format_number(row.revenue),
+            format_money(row.revenue),
             "—" if row.median_cycle_days is None else f"{row.median_cycle_days:g}",
-            format_number(row.cost),
-            format_number(row.cost_per_won),
+            format_money(row.cost),
+            format_money(row.cost_per_won),
         ]
         for name, row in zip(names, result.rows, strict=True)
     ]

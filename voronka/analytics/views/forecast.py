@@ -5,12 +5,15 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.utils.translation import gettext as _
 
+from voronka.core.formatting import format_month, organisation_currency
+
 from .. import charts
 from ..forecast import product_demand, weighted_forecast
 from ..presentation import (
     Chart,
     Table,
     analytics_page,
+    format_money,
     format_number,
 )
 
@@ -28,20 +31,22 @@ def _build_forecast(analytics_filter, user) -> dict:
             (_("Full amount"), [m.amount for m in dated]),
         ],
         y_title=_("Amount"),
+        money=organisation_currency(),
     )
     top = demand[:15]
     demand_chart = charts.bar_chart(
         [p.name for p in top],
         [(_("Revenue"), [p.revenue for p in top]), (_("Weighted"), [p.weighted for p in top])],
         horizontal=True,
+        money=organisation_currency(),
     )
     demand_chart["layout"]["height"] = max(300, 80 + 30 * len(top))
     month_rows = [
         [
-            m.month.strftime("%Y-%m") if m.month else _("No expected date"),
+            format_month(m.month) if m.month else _("No expected date"),
             format_number(m.deals),
-            format_number(m.amount),
-            format_number(m.weighted),
+            format_money(m.amount),
+            format_money(m.weighted),
         ]
         for m in forecast.months
     ]
@@ -51,16 +56,16 @@ def _build_forecast(analytics_filter, user) -> dict:
             p.direction,
             format_number(p.deals),
             f"{p.quantity:g} {p.unit}",
-            format_number(p.revenue),
-            format_number(p.weighted),
+            format_money(p.revenue),
+            format_money(p.weighted),
         ]
         for p in demand
     ]
     return {
         "kpis": [
             (_("Open deals"), format_number(forecast.deals), ""),
-            (_("Open amount"), format_number(forecast.amount), ""),
-            (_("Weighted amount"), format_number(forecast.weighted), ""),
+            (_("Open amount"), format_money(forecast.amount), ""),
+            (_("Weighted amount"), format_money(forecast.weighted), ""),
         ],
         "charts": [
             Chart("forecast-chart", months_chart, _("Weighted revenue by expected close month")),

@@ -12,6 +12,7 @@ from ..presentation import (
     Table,
     analytics_page,
     format_delta,
+    format_money,
     format_number,
     format_percent,
 )
@@ -45,7 +46,7 @@ def _build_funnel(analytics_filter, user) -> dict:
             format_percent(stage.conversion, 1),
             format_percent(stage.expected_conversion),
             format_delta(stage.conversion, stage.expected_conversion),
-            format_number(stage.amount),
+            format_money(stage.amount),
             format_number(stage.open_here),
             format_number(stage.previous_reached),
             format_percent(stage.previous_conversion, 1),
@@ -60,7 +61,7 @@ def _build_funnel(analytics_filter, user) -> dict:
             "",
             "",
             "",
-            format_number(result.won_amount),
+            format_money(result.won_amount),
             "",
             format_number(previous.won if previous else None),
             "",
@@ -105,7 +106,7 @@ def _build_funnel(analytics_filter, user) -> dict:
             format_percent(result.closed_win_rate, 1),
             format_delta(result.closed_win_rate, previous.closed_win_rate if previous else None),
         ),
-        (_("Won amount"), format_number(result.won_amount), ""),
+        (_("Won amount"), format_money(result.won_amount), ""),
         (_("Still open"), format_number(result.open), ""),
     ]
     return {

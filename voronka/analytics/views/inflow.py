@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.utils.translation import gettext as _
 
+from voronka.core.formatting import format_date
+
 from .. import charts
 from ..inflow import inflow_vs_conversion
 from ..presentation import (
@@ -44,7 +46,11 @@ def _build_inflow(analytics_filter, user) -> dict:
             },
         ],
         "layout": charts.chart_layout(
-            yaxis={"title": {"text": _("Inbound deals")}, "rangemode": "tozero"},
+            yaxis={
+                "title": {"text": _("Inbound deals")},
+                "rangemode": "tozero",
+                **charts.count_ticks([week.inbound for week in weeks]),
+            },
             yaxis2={
                 "title": {"text": _("Conversion to won")},
                 "overlaying": "y",
@@ -64,7 +70,7 @@ def _build_inflow(analytics_filter, user) -> dict:
             "name": _("Settled week"),
             "x": xs,
             "y": [week.conversion for week in settled],
-            "text": [week.week.isoformat() for week in settled],
+            "text": [format_date(week.week) for week in settled],
             "marker": {"color": "#2f6fed", "size": 8},
         }
     ]
@@ -124,8 +130,8 @@ def _build_inflow(analytics_filter, user) -> dict:
         ),
         (
             _("Correlation r"),
-            "—" if slope is None else f"{slope.r:.2f}",
-            "" if slope is None else f"p = {slope.p_value:.3f}",
+            format_number(None if slope is None else slope.r, 2),
+            "" if slope is None else f"p\u00a0=\u00a0{format_number(slope.p_value, 3)}",
         ),
         (
             _("Conversion per +10 open deals of a manager"),
@@ -135,7 +141,7 @@ def _build_inflow(analytics_filter, user) -> dict:
     ]
     week_rows = [
         [
-            week.week.isoformat(),
+            format_date(week.week),
             format_number(week.inbound),
             format_number(week.won),
             format_number(week.lost),
@@ -152,7 +158,7 @@ def _build_inflow(analytics_filter, user) -> dict:
             format_number(manager.deals),
             format_number(manager.won),
             format_percent(manager.conversion, 1),
-            "—" if manager.average_load is None else f"{manager.average_load:.1f}",
+            format_number(manager.average_load, 1),
         ]
         for manager in result.managers
     ]

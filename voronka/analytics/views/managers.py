@@ -23,6 +23,7 @@ from ..presentation import (
     Chart,
     Table,
     analytics_page,
+    format_number,
     format_percent,
 )
 
@@ -40,7 +41,11 @@ def _build_managers(analytics_filter, user) -> dict:
         for stage in result.stages:
             cell = result.cells.get((manager.pk, stage.pk))
             z_row.append(cell.shrunken_rate if cell else None)
-            text_row.append(f"{cell.shrunken_rate * 100:.0f}% (n={cell.trials})" if cell else "")
+            text_row.append(
+                f"{format_percent(cell.shrunken_rate)} (n\u00a0=\u00a0{cell.trials})"
+                if cell
+                else ""
+            )
             if cell:
                 rows.append(
                     [
@@ -49,7 +54,7 @@ def _build_managers(analytics_filter, user) -> dict:
                         f"{cell.successes} / {cell.trials}",
                         format_percent(cell.raw_rate, 1),
                         format_percent(cell.shrunken_rate, 1),
-                        f"{cell.low * 100:.1f} – {cell.high * 100:.1f} %",
+                        f"{format_number(cell.low * 100, 1)} – {format_percent(cell.high, 1)}",
                     ]
                 )
         z.append(z_row)
@@ -58,7 +63,7 @@ def _build_managers(analytics_filter, user) -> dict:
         [
             stage.name,
             format_percent(result.priors[stage.pk].mean, 1),
-            f"{result.priors[stage.pk].strength:.1f}",
+            format_number(result.priors[stage.pk].strength, 1),
             _("fitted") if result.priors[stage.pk].fitted else _("fallback"),
         ]
         for stage in result.stages

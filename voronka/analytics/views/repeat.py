@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.utils.translation import gettext as _
 
+from voronka.core.formatting import format_month
+
 from .. import charts
 from ..forecast import repeat_purchases
 from ..presentation import (
@@ -31,6 +33,7 @@ def _build_repeat(analytics_filter, user) -> dict:
         [f"{b * GAP_BUCKET_DAYS}–{(b + 1) * GAP_BUCKET_DAYS - 1}" for b in bucket_range],
         [(_("Customers"), [buckets.get(b, 0) for b in bucket_range])],
         y_title=_("Customers"),
+        count=True,
     )
     gaps["layout"]["xaxis"] = {"title": {"text": _("Days from the first to the second purchase")}}
     months = list(result.by_month.items())
@@ -42,7 +45,7 @@ def _build_repeat(analytics_filter, user) -> dict:
     )
     rows = [
         [
-            month.strftime("%Y-%m"),
+            format_month(month),
             format_number(customers),
             format_number(repeat),
             format_percent(repeat / customers if customers else None, 1),

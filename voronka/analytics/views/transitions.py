@@ -25,7 +25,9 @@ def _build_transitions(analytics_filter, user) -> dict:
     z = [[row.probabilities[target] for target in matrix.targets] for row in matrix.stages]
     text = [
         [
-            "" if not row.counts[t] else f"{row.probabilities[t] * 100:.0f}% ({row.counts[t]})"
+            ""
+            if not row.counts[t]
+            else f"{format_percent(row.probabilities[t])} ({format_number(row.counts[t])})"
             for t in matrix.targets
         ]
         for row in matrix.stages
@@ -51,7 +53,7 @@ def _build_transitions(analytics_filter, user) -> dict:
             line.append(
                 ""
                 if probability is None or not row.counts[target]
-                else f"{probability * 100:.1f} % ({row.counts[target]})"
+                else f"{format_percent(probability, 1)} ({format_number(row.counts[target])})"
             )
         rows.append(line)
     win_rows = [
@@ -60,7 +62,7 @@ def _build_transitions(analytics_filter, user) -> dict:
             format_percent(row.win_probability, 1),
             format_percent(row.manual_probability),
             format_delta(row.win_probability, row.manual_probability),
-            "—" if row.expected_steps is None else f"{row.expected_steps:.2f}",
+            "—" if row.expected_steps is None else format_number(row.expected_steps, 2),
         ]
         for row in matrix.stages
     ]

@@ -10,6 +10,7 @@ from ..presentation import (
     Chart,
     Table,
     analytics_page,
+    format_money,
     format_number,
     format_percent,
 )
@@ -49,7 +50,7 @@ def _build_velocity(analytics_filter, user) -> dict:
             format_number(row.entered),
             format_number(row.lost),
             format_percent(row.drop_off, 1),
-            format_number(row.lost_amount),
+            format_money(row.lost_amount),
         ]
         for row in result.stages
     ]
@@ -57,10 +58,10 @@ def _build_velocity(analytics_filter, user) -> dict:
         [
             str(row.rank),
             row.name,
-            f"{row.score:.3f}",
+            format_number(row.score, 3),
             format_percent(row.drop_off, 1),
-            f"{row.slowness:.2f}×",
-            format_number(row.lost_amount),
+            f"{format_number(row.slowness, 2)}×",
+            format_money(row.lost_amount),
         ]
         for row in result.bottlenecks
     ]

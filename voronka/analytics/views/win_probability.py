@@ -5,11 +5,14 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.utils.translation import gettext as _
 
+from voronka.core.formatting import organisation_currency
+
 from .. import charts
 from ..presentation import (
     Chart,
     Table,
     analytics_page,
+    format_money,
     format_number,
     format_percent,
 )
@@ -22,8 +25,8 @@ def _build_win_probability(analytics_filter, user, *, with_model=False) -> dict:
     overview = win_probability_overview(analytics_filter, user, with_model=with_model)
     for deal in overview.deals:  # the same number format as the other tables
         deal.amount_text, deal.weighted_text = (
-            format_number(deal.amount),
-            format_number(deal.weighted),
+            format_money(deal.amount),
+            format_money(deal.weighted),
         )
     names = [stage.name for stage in overview.stages]
     amounts = charts.bar_chart(
@@ -33,6 +36,7 @@ def _build_win_probability(analytics_filter, user, *, with_model=False) -> dict:
             (_("Weighted by win probability"), [s.weighted_amount for s in overview.stages]),
         ],
         y_title=_("Amount"),
+        money=organisation_currency(),
     )
     probabilities = charts.bar_chart(
         names,
@@ -48,10 +52,10 @@ def _build_win_probability(analytics_filter, user, *, with_model=False) -> dict:
             stage.name,
             format_number(stage.open_deals),
             format_number(stage.estimated),
-            format_number(stage.amount),
+            format_money(stage.amount),
             format_percent(stage.average_probability, 1),
             format_percent(stage.manual_probability),
-            format_number(stage.weighted_amount),
+            format_money(stage.weighted_amount),
         ]
         for stage in overview.stages
     ]
@@ -113,8 +117,8 @@ def _build_win_probability(analytics_filter, user, *, with_model=False) -> dict:
         )
     kpis = [
         (_("Open deals"), format_number(overview.open_deals), ""),
-        (_("Open amount"), format_number(overview.amount), ""),
-        (_("Weighted pipeline"), format_number(overview.weighted_amount), ""),
+        (_("Open amount"), format_money(overview.amount), ""),
+        (_("Weighted pipeline"), format_money(overview.weighted_amount), ""),
     ]
     return {
         "kpis": kpis,
