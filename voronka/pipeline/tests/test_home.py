@@ -207,3 +207,22 @@ def test_a_bad_pipeline_choice_is_a_4xx(client, seller, pipeline):
     assert bad.status_code == 400
     assert bad.content.decode() == "The pipeline must be a number."
     assert client.get(reverse("home"), {"pipeline": 99999}).status_code == 404
+
+
+def test_a_heads_home_opens_on_the_whole_department_including_its_teams(
+    client, seller, head, department, pipeline
+):
+    team = DepartmentFactory(parent=department)
+    team_member = UserFactory(role="manager", department=team)
+    make_deal(owner=seller, pipeline=pipeline, amount=Decimal("1000"))
+    make_deal(owner=team_member, pipeline=pipeline, amount=Decimal("2500"))
+    make_deal(owner=UserFactory(role="manager"), pipeline=pipeline, amount=Decimal("9000"))
+    client.force_login(head)
+
+    response = client.get(reverse("home"))
+
+    assert response.context["team"]["totals"]["count"] == 2
+    assert response.context["team"]["totals"]["amount"] == Decimal("3500")
+    html = response.content.decode()
+    # The department's block comes before the head's own (usually empty) one.
+    assert html.index('data-testid="home-team"') < html.index('data-testid="home-mine"')

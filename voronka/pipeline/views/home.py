@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from voronka.accounts.visibility import visible_activities, visible_deals
+from voronka.accounts.visibility import head_department_ids, visible_activities, visible_deals
 from voronka.core.models import Organisation
 from voronka.pipeline.filters import rotting_q
 from voronka.pipeline.models import DealStatus, Pipeline, Stage
@@ -158,12 +158,14 @@ def home(request):
     )
     team = None
     if user.is_head and user.department_id is not None:
+        # The head's whole scope: the department and every sub-department (office → teams).
+        scope = head_department_ids(user)
         team = _block(
             user,
-            activities=visible_activities(user).filter(owner__department_id=user.department_id),
-            deals=visible_deals(user).filter(owner__department_id=user.department_id),
+            activities=visible_activities(user).filter(owner__department_id__in=scope),
+            deals=visible_deals(user).filter(owner__department_id__in=scope),
             stages=stages,
-            deal_filter=Q(deals__owner__department_id=user.department_id),
+            deal_filter=Q(deals__owner__department_id__in=scope),
             rotting=rotting,
         )
     organisation = Organisation.current()
