@@ -1,18 +1,19 @@
 """The dry run: read every row without writing and report counts, a preview and errors."""
 
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import datetime
 from decimal import Decimal
 
 from django.utils import timezone
 
+from voronka.core.errors import DomainError
 from voronka.pipeline.models import DealStatus
 
-from .fields import fields_for
+from .fields import VALUE_FIELDS, fields_for
 from .models import ImportJob, ImportStatus
 from .parsing import cell, read_table
 from .reading import ASSUMPTIONS, RowReader
-from .resolving import Resolver
+from .resolving import Resolver, outcome_word
 
 PREVIEW_ROWS = 10
 REPORT_MAX_ERRORS = 1000
@@ -20,11 +21,51 @@ REPORT_MAX_ERRORS = 1000
 RAW_PREVIEW = {"lead_source", "lost_reason", "closed_stage", "product_name"}
 
 
+def scan_values(job: ImportJob) -> dict:
+    """The values of the looked-up columns the database does not know ({key: {value: rows}})
+    and whether the stage column holds outcomes (Won, Lost…). Reads the whole file."""
+    resolver = Resolver(job, use_value_map=False)
+    counts: dict[str, Counter] = defaultdict(Counter)
+    mapped = [key for key in VALUE_FIELDS if key in job.mapping]
+    stage_index = job.mapping.get("stage")
+    outcomes = False
+    seen: dict[tuple[str, str], bool] = {}  # a value's verdict, for all but pipeline-bound
+    for _line, cells in read_table(bytes(job.content)).rows:
+        for key in mapped:
+            raw = cell(cells, job.mapping[key])
+            if not raw:
+                continue
+            verdict_key = (key, raw)
+            if key in {"stage", "closed_stage"} and "pipeline" in job.mapping:
+                known = resolver.knows(key, raw, cells)
+            elif verdict_key in seen:
+                known = seen[verdict_key]
+            else:
+                known = seen[verdict_key] = resolver.knows(key, raw, cells)
+            if not known:
+                counts[key][raw] += 1
+        if stage_index is not None and not outcomes:
+            outcomes = outcome_word(cell(cells, stage_index)) is not None
+    return {"unknown": {key: dict(counts[key]) for key in mapped}, "outcomes": outcomes}
+
+
 def import_check(*, job: ImportJob) -> dict:
     """Read every row without writing: counts, the first rows as read, and each row's errors.
 
-    Saves the report on the job (status CHECKED) and returns it.
+    Saves the report on the job (status CHECKED) and returns it; a file that cannot be read
+    fails the job with the reason (status FAILED) instead.
     """
+    try:
+        return _check(job)
+    except DomainError as error:
+        job.status = ImportStatus.FAILED
+        job.message = str(error.message)
+        job.report = {}
+        job.save(update_fields=["status", "message", "report"])
+        raise
+
+
+def _check(job: ImportJob) -> dict:
     resolver = Resolver(job)
     reader = RowReader(job, resolver)
     valid = invalid = 0
@@ -63,6 +104,7 @@ def import_check(*, job: ImportJob) -> dict:
                 }
             )
     report = {
+        **scan_values(job),
         "valid": valid,
         "invalid": invalid,
         "errors": errors,

@@ -8,10 +8,13 @@ import csv
 import hashlib
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from voronka.core.errors import DomainError
 
@@ -29,7 +32,45 @@ _COMMON_BIGRAMS = {
 
 class UnreadableFile(DomainError):
     code = "unreadable_file"
-    default_message = _("The file could not be read as CSV or XLSX.")
+    default_message = gettext_lazy("The file could not be read as CSV or XLSX.")
+
+
+# Limits that keep a hostile or accidental file from holding a worker or its memory; each
+# can be raised in the settings.
+def max_rows() -> int:
+    return getattr(settings, "IMPORT_MAX_ROWS", 500_000)
+
+
+def max_columns() -> int:
+    return getattr(settings, "IMPORT_MAX_COLUMNS", 300)
+
+
+def max_cell_chars() -> int:
+    return getattr(settings, "IMPORT_MAX_CELL_CHARS", 32_768)
+
+
+def max_unpacked_bytes() -> int:
+    """What an XLSX may inflate to (its XML is read only after this is checked)."""
+    return getattr(settings, "IMPORT_MAX_UNPACKED_BYTES", 400 * 1024 * 1024)
+
+
+def _too_many_rows() -> UnreadableFile:
+    return UnreadableFile(
+        _("The file has more than %(limit)s rows; split it into several files.")
+        % {"limit": f"{max_rows():,}".replace(",", " ")},
+        field="file",
+    )
+
+
+def _check_cells(line: int, cells: list[str]) -> None:
+    limit = max_cell_chars()
+    for cell_text in cells:
+        if len(cell_text) > limit:
+            raise UnreadableFile(
+                _("Line %(line)s has a cell longer than %(limit)s characters.")
+                % {"line": line, "limit": limit},
+                field="file",
+            )
 
 
 @dataclass
@@ -97,7 +138,16 @@ def sniff_delimiter(text: str) -> str:
         raise UnreadableFile(_("The file is empty."))
     best, best_score = ",", (-1, -1)
     for delimiter in DELIMITERS:
-        counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        try:
+            counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        except csv.Error as error:
+            raise _csv_error(
+                1
+                + next(
+                    (number for number, line in enumerate(lines) if len(line) > max_cell_chars()), 0
+                ),
+                error,
+            ) from None
         columns = counts[0]
         consistent = sum(count == columns for count in counts)
         score = (consistent if columns > 1 else 0, columns)
@@ -118,15 +168,53 @@ def _read_csv(data: bytes) -> Table:
         headers = _clean(next(reader))
     except StopIteration:
         raise UnreadableFile(_("The file is empty.")) from None
+    except csv.Error as error:
+        raise _csv_error(1, error) from None
+    _check_header(headers)
 
     def rows():
         start = reader.line_num + 1
-        for cells in reader:
+        count = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:  # a field over the csv module's limit, a stray NUL…
+                raise _csv_error(start, error) from None
             if any(cell.strip() for cell in cells):
-                yield start, _clean(cells)
+                count += 1
+                if count > max_rows():
+                    raise _too_many_rows()
+                cleaned = _clean(cells)
+                _check_cells(start, cleaned)
+                yield start, cleaned
             start = reader.line_num + 1
 
     return Table(headers=headers, rows=rows(), encoding=encoding, delimiter=delimiter)
+
+
+def _csv_error(line: int, error: csv.Error) -> UnreadableFile:
+    if "field larger than field limit" in str(error):
+        return UnreadableFile(
+            _("Line %(line)s has a cell longer than %(limit)s characters.")
+            % {"line": line, "limit": max_cell_chars()},
+            field="file",
+        )
+    return UnreadableFile(
+        _("Line %(line)s could not be read as CSV (%(error)s).") % {"line": line, "error": error},
+        field="file",
+    )
+
+
+def _check_header(headers: list[str]) -> None:
+    if len(headers) > max_columns():
+        raise UnreadableFile(
+            _("The file has %(count)s columns; the limit is %(limit)s.")
+            % {"count": len(headers), "limit": max_columns()},
+            field="file",
+        )
+    _check_cells(1, headers)
 
 
 def _xlsx_value(value) -> str:
@@ -145,15 +233,36 @@ def _xlsx_value(value) -> str:
     return str(value)
 
 
+def _check_xlsx_archive(data: bytes) -> None:
+    """Refuse an XLSX whose members would inflate past the limit, before openpyxl reads it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise UnreadableFile(_("The XLSX file could not be opened."), field="file") from error
+    if unpacked > max_unpacked_bytes():
+        raise UnreadableFile(
+            _("The XLSX file unpacks to %(size)s MB; the limit is %(limit)s MB.")
+            % {"size": unpacked // 2**20, "limit": max_unpacked_bytes() // 2**20},
+            field="file",
+        )
+
+
 def _read_xlsx(data: bytes) -> Table:
     from openpyxl import load_workbook
 
+    _check_xlsx_archive(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
     except Exception as error:  # openpyxl raises many types for a broken archive
-        raise UnreadableFile(_("The XLSX file could not be opened.")) from error
-    sheet = workbook.worksheets[0]
-    iterator = sheet.iter_rows(values_only=True)
+        raise UnreadableFile(_("The XLSX file could not be opened."), field="file") from error
+    # The sheet's declared size, when it has one, refuses a huge sheet before reading it.
+    declared_rows = sheet.max_row if isinstance(sheet.max_row, int) else 0
+    if declared_rows - 1 > max_rows():
+        workbook.close()
+        raise _too_many_rows()
+    iterator = sheet.iter_rows(values_only=True, max_col=max_columns() + 1)
     try:
         headers = _clean(_xlsx_value(value) for value in next(iterator))
     except StopIteration:
@@ -161,12 +270,18 @@ def _read_xlsx(data: bytes) -> Table:
         raise UnreadableFile(_("The file is empty.")) from None
     while headers and not headers[-1]:
         headers.pop()
+    _check_header(headers)
 
     def rows():
+        count = 0
         try:
             for line, values in enumerate(iterator, start=2):
                 cells = _clean(_xlsx_value(value) for value in values)
                 if any(cells):
+                    count += 1
+                    if count > max_rows():
+                        raise _too_many_rows()
+                    _check_cells(line, cells)
                     yield line, cells
         finally:
             workbook.close()

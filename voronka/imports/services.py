@@ -15,7 +15,7 @@ Rules: bad rows are reported with line, column and reason; they are skipped only
 user asked for "valid rows only", otherwise nothing is imported. A row is all or nothing.
 """
 
-from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -27,12 +27,12 @@ from voronka.core.errors import DomainError, NotPermitted
 from voronka.crm.models import LeadSource
 from voronka.pipeline.models import LostReason, Pipeline, Stage
 
-from .checking import import_check
+from .checking import import_check, scan_values
 from .errors import FileTooLarge, ImportNotReady, InvalidRowsPresent
 from .fields import VALUE_FIELDS, fields_for, guess_mapping
 from .models import ImportJob, ImportKind, ImportMapping, ImportStatus, OnMatch
-from .parsing import UnreadableFile, cell, header_hash, read_table
-from .resolving import NEW, Resolver, outcome_word, owner_candidates
+from .parsing import UnreadableFile, header_hash, read_table
+from .resolving import NEW, Resolver, owner_candidates
 from .running import import_run
 from .tasks import run_check, run_import
 
@@ -50,6 +50,16 @@ def background_threshold() -> int:
     return getattr(settings, "IMPORT_BACKGROUND_ROWS", 2000)
 
 
+def inline_bytes() -> int:
+    """Files up to this size are read and checked in the request; larger ones only by a task
+    worker (the upload itself reads no more than the header row and a few sample rows)."""
+    return getattr(settings, "IMPORT_INLINE_BYTES", 64 * 1024)
+
+
+def _is_small(job: ImportJob) -> bool:
+    return len(job.content) <= inline_bytes()
+
+
 def can_import(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and (user.is_admin or user.is_head))
 
@@ -61,7 +71,7 @@ def _require_importer(user: User) -> None:
 
 # ------------------------------------------------------------------------------ wizard steps
 def import_job_create(*, user: User, kind: str, file_name: str, data: bytes) -> ImportJob:
-    """Read an uploaded file, count its rows and propose a column mapping.
+    """Store an uploaded file and propose a column mapping from its header and first rows.
 
     The mapping used last time for the same header row is offered first; otherwise it is
     guessed from the header names. Raises NotPermitted, FileTooLarge, UnreadableFile.
@@ -77,13 +87,13 @@ def import_job_create(*, user: User, kind: str, file_name: str, data: bytes) -> 
             field="file",
         )
     table = read_table(data)
-    row_count = sum(1 for _row in table.rows)
-    if not row_count:
+    samples = _samples(table, len(table.headers))
+    if not any(samples):
         raise UnreadableFile(_("The file has no rows below the header row."), field="file")
     remembered = ImportMapping.objects.filter(
         kind=kind, header_hash=header_hash(table.headers)
     ).first()
-    mapping = remembered.mapping if remembered else guess_mapping(kind, table.headers)
+    mapping = remembered.mapping if remembered else guess_mapping(kind, table.headers, samples)
     return ImportJob.objects.create(
         kind=kind,
         created_by=user,
@@ -92,7 +102,7 @@ def import_job_create(*, user: User, kind: str, file_name: str, data: bytes) -> 
         encoding=table.encoding,
         delimiter=table.delimiter,
         headers=table.headers,
-        row_count=row_count,
+        row_count=0,  # counted by the check, in the background for a large file
         mapping={key: index for key, index in mapping.items() if index < len(table.headers)},
     )
 
@@ -149,26 +159,29 @@ class UnknownValue:
 
 
 def unknown_values(job: ImportJob) -> dict[str, list[UnknownValue]]:
-    """Values of stage/owner/source/lost-reason/pipeline columns the database does not know."""
-    resolver = Resolver(job, use_value_map=False)
-    counts: dict[str, Counter] = defaultdict(Counter)
-    mapped = [key for key in VALUE_FIELDS if key in job.mapping]
-    if not mapped:
-        return {}
-    for _line, cells in read_table(bytes(job.content)).rows:
-        for key in mapped:
-            raw = cell(cells, job.mapping[key])
-            if raw and not resolver.knows(key, raw, cells):
-                counts[key][raw] += 1
+    """Values of stage/owner/source/lost-reason/pipeline columns the database does not know.
+
+    A large file is read for them only by the check (in the background); before that it has
+    none to show, and its check report names the unknown values row by row.
+    """
+    scan = _value_scan(job)
     value_map = job.value_map or {}
     return {
         key: [
             UnknownValue(value, count, str(value_map.get(key, {}).get(value, "")))
-            for value, count in sorted(counts[key].items())
+            for value, count in sorted(counts.items())
         ]
-        for key in mapped
-        if counts[key]
+        for key, counts in scan["unknown"].items()
+        if counts
     }
+
+
+def _value_scan(job: ImportJob) -> dict:
+    if "unknown" in (job.report or {}):
+        return job.report
+    if not _is_small(job):
+        return {"unknown": {}, "outcomes": False}
+    return scan_values(job)
 
 
 def import_job_set_values(
@@ -198,7 +211,8 @@ def import_job_set_values(
     if options is not None:
         job.options = {**(job.options or {}), **_clean_options(options, resolver)}
     job.status = ImportStatus.UPLOADED
-    job.report = {}
+    # What the file holds stays known (the values step of a large file shows it again).
+    job.report = {key: job.report[key] for key in ("unknown", "outcomes") if key in job.report}
     job.save(update_fields=["value_map", "options", "status", "report"])
     return job
 
@@ -240,11 +254,7 @@ def asks_about_closing(job: ImportJob) -> bool:
         return False
     if {"status", "closed_stage"} & set(job.mapping):
         return True
-    index = job.mapping.get("stage")
-    if index is None:
-        return False
-    values = {cell(cells, index) for _line, cells in read_table(bytes(job.content)).rows}
-    return any(outcome_word(value) for value in values if value)
+    return "stage" in job.mapping and bool(_value_scan(job)["outcomes"])
 
 
 def value_options(job: ImportJob) -> dict[str, list[tuple[str, str]]]:
@@ -270,9 +280,13 @@ def value_options(job: ImportJob) -> dict[str, list[tuple[str, str]]]:
 
 def column_samples(job: ImportJob, count: int = 3) -> list[list[str]]:
     """The first non-empty values of each column, to help the user map it."""
-    samples: list[list[str]] = [[] for _header in job.headers]
-    for number, (_line, cells) in enumerate(read_table(bytes(job.content)).rows):
-        for index, value in enumerate(cells[: len(samples)]):
+    return _samples(read_table(bytes(job.content)), len(job.headers), count)
+
+
+def _samples(table, columns: int, count: int = 3) -> list[list[str]]:
+    samples: list[list[str]] = [[] for _column in range(columns)]
+    for number, (_line, cells) in enumerate(table.rows):
+        for index, value in enumerate(cells[:columns]):
             if value and len(samples[index]) < count:
                 samples[index].append(value[:60])
         if number >= 50 or all(len(column) >= count for column in samples):
@@ -281,11 +295,11 @@ def column_samples(job: ImportJob, count: int = 3) -> list[list[str]]:
 
 
 def import_check_start(*, job: ImportJob) -> bool:
-    """Run the dry run now for small files, through a task worker for large ones.
+    """Run the dry run now for small files (`inline_bytes`), through a task worker otherwise.
 
     Returns True when the check was queued (the job shows CHECKING until it is done).
     """
-    if job.row_count > background_threshold():
+    if not _is_small(job):
         job.status = ImportStatus.CHECKING
         job.report = {}
         job.save(update_fields=["status", "report"])
@@ -296,12 +310,24 @@ def import_check_start(*, job: ImportJob) -> bool:
 
 
 # ------------------------------------------------------------------------------ import
-def import_job_start(*, job: ImportJob, user: User, valid_only: bool, on_match: str) -> ImportJob:
-    """Import a checked file: now for small files, through a task worker for large ones.
+def import_job_start(
+    *,
+    job: ImportJob,
+    user: User,
+    valid_only: bool,
+    on_match: str,
+    in_background: bool | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportJob:
+    """Import a checked file: now for small files, through a task worker for large ones
+    (`in_background` decides instead, e.g. False for the command, which is its own worker).
 
-    Raises ImportNotReady (not checked yet), InvalidRowsPresent (errors and not valid_only).
+    Raises NotPermitted, ImportNotReady (not checked yet), InvalidRowsPresent (errors and not
+    valid_only).
     """
     _require_importer(user)
+    if job.created_by_id != user.pk and not user.is_admin:
+        raise NotPermitted()
     if job.status != ImportStatus.CHECKED:
         raise ImportNotReady()
     if job.report.get("invalid") and not valid_only:
@@ -313,9 +339,11 @@ def import_job_start(*, job: ImportJob, user: User, valid_only: bool, on_match: 
     job.status = ImportStatus.QUEUED
     job.processed = 0
     job.save(update_fields=["valid_only", "on_match", "status", "processed"])
-    if job.row_count > background_threshold():
+    if in_background is None:
+        in_background = job.row_count > background_threshold()
+    if in_background:
         transaction.on_commit(lambda: run_import.enqueue(job.pk))
     else:
-        import_run(job=job)
+        import_run(job=job, progress=progress)
         job.refresh_from_db()
     return job

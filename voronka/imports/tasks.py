@@ -17,11 +17,16 @@ def run_import(job_id: int) -> dict:
 
 @task()
 def run_check(job_id: int) -> dict:
+    from voronka.core.errors import DomainError
+
     from .checking import import_check
     from .models import ImportJob, ImportStatus
 
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     if job.status != ImportStatus.CHECKING:
         return {"status": job.status}
-    report = import_check(job=job)
+    try:
+        report = import_check(job=job)
+    except DomainError:  # an unreadable file: the job says why
+        return {"status": ImportStatus.FAILED}
     return {"status": ImportStatus.CHECKED, "valid": report["valid"], "invalid": report["invalid"]}

@@ -108,7 +108,11 @@ def columns(request, pk: int):
     job = _job(request, pk)
     if job.is_running or job.status == ImportStatus.DONE:
         return redirect("imports:job", job.pk)
-    form = MappingForm(request.POST or None, job=job, samples=services.column_samples(job))
+    try:
+        samples = services.column_samples(job)
+    except DomainError:
+        samples = [[] for _header in job.headers]
+    form = MappingForm(request.POST or None, job=job, samples=samples)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -119,12 +123,19 @@ def columns(request, pk: int):
         else:
             if services.unknown_values(job) or services.asks_about_closing(job):
                 return redirect("imports:values", job.pk)
-            services.import_check_start(job=job)
-            return redirect("imports:check", job.pk)
+            return _check_and_show(job)
     elif request.method == "POST":
         status = 400
     context = {"job": job, "form": form, "steps": _steps("columns")}
     return render(request, "imports/columns.html", context, status=status)
+
+
+def _check_and_show(job: ImportJob):
+    try:
+        services.import_check_start(job=job)
+    except DomainError:  # unreadable: the job page gives the reason
+        return redirect("imports:job", job.pk)
+    return redirect("imports:check", job.pk)
 
 
 @login_required
@@ -154,8 +165,7 @@ def values(request, pk: int):
             form.add_error(None, error.message)
             status = error.status
         else:
-            services.import_check_start(job=job)
-            return redirect("imports:check", job.pk)
+            return _check_and_show(job)
     elif request.method == "POST":
         status = 400
     groups = [(label, [form[name] for name in names]) for label, names in form.groups]
@@ -177,7 +187,10 @@ def check(request, pk: int):
     if job.is_running or job.status in {ImportStatus.DONE, ImportStatus.FAILED}:
         return redirect("imports:job", job.pk)
     if job.status in {ImportStatus.UPLOADED, ImportStatus.CANCELLED}:
-        services.import_check_start(job=job)
+        try:
+            services.import_check_start(job=job)
+        except DomainError:  # unreadable: the job page gives the reason
+            return redirect("imports:job", job.pk)
     if job.status == ImportStatus.CHECKING:
         # A large file is checked by a task worker; the page polls until the report is ready.
         if request.htmx:

@@ -38,8 +38,8 @@ def _run(*args) -> str:
 
 def test_dry_run_reports_unknown_values_by_line_and_writes_nothing(setup):
     output = _run(str(setup), "--user", "boss", "--dry-run", *MAPS)
-    assert "2 rows, encoding utf-8-sig, delimiter '\\t'" in output
-    assert "Check: 1 valid rows, 1 with errors." in output
+    assert "Encoding utf-8-sig, delimiter '\\t'" in output
+    assert "2 rows. Check: 1 valid rows, 1 with errors." in output
     assert "line 3, Фаза: Unknown stage «Торг»; map it to a stage." in output
     assert "line 3, Откуда: Unknown lead source «Выставка»; map it or create it." in output
     assert Deal.objects.count() == 0
@@ -50,7 +50,7 @@ def test_values_mapped_on_the_command_line_import_every_row_with_progress(setup)
         str(setup), "--user", "boss", *MAPS,
         "--value", "stage:Торг=Переговоры", "--value", "lead_source:Выставка=new",
     )  # fmt: skip
-    assert "Check: 2 valid rows, 0 with errors." in output
+    assert "2 rows. Check: 2 valid rows, 0 with errors." in output
     assert "100% 2/2" in output
     assert "Created 2, updated 0, skipped 0, failed 0." in output
     assert sorted(Deal.objects.values_list("external_id", "stage__name", "lead_source__name")) == [
@@ -77,7 +77,25 @@ def test_bad_rows_stop_the_command_unless_valid_only(setup):
 def test_command_refuses_unknown_users_columns_and_managers(setup):
     with pytest.raises(CommandError, match="No user 'nobody'"):
         _run(str(setup), "--user", "nobody")
-    with pytest.raises(CommandError, match="the file has no column 'Цена'"):
+    with pytest.raises(CommandError, match="amount: the file has no column 'Цена'"):
         _run(str(setup), "--user", "boss", "--map", "amount=Цена")
     with pytest.raises(CommandError, match="You do not have permission to do this."):
         _run(str(setup), "--user", "ivanov")
+
+
+def test_map_takes_column_equals_field_skip_unmaps_and_the_report_speaks_russian(setup):
+    output = _run(
+        str(setup), "--user", "boss", "--dry-run", "--language", "ru",
+        "--map", "Сделка №=external_id", "--map", "Что продаём=title", "--map", "Фаза=stage",
+        "--map", "Кто ведёт=owner", "--skip", "Откуда", "--value", "stage:Торг=Переговоры",
+    )  # fmt: skip
+    job = ImportJob.objects.get()
+    assert job.mapping == {"external_id": 0, "title": 1, "stage": 3, "owner": 4}
+    assert "Строк: 2. Проверка: без ошибок 2, с ошибками 0." in output
+
+
+def test_the_command_refuses_a_job_for_a_viewer_through_the_service(setup):
+    UserFactory(username="watcher", role="viewer")
+    with pytest.raises(CommandError, match="You do not have permission to do this."):
+        _run(str(setup), "--user", "watcher", *MAPS)
+    assert ImportJob.objects.count() == 0

@@ -201,6 +201,7 @@ def test_a_large_upload_is_imported_by_the_task_worker(
     client, admin, seller, settings, django_capture_on_commit_callbacks
 ):
     settings.IMPORT_BACKGROUND_ROWS = 1
+    settings.IMPORT_INLINE_BYTES = 1
     client.force_login(admin)
     rows = [[f"B-{n}", f"Сделка {n}", "100", "Переговоры", "ivanov", "Сайт"] for n in range(5)]
     _upload(client, csv_bytes(OWN_HEADERS, rows))

@@ -1,18 +1,24 @@
 """`manage.py import_data deals.csv --kind deals --user admin`: the import wizard in a terminal.
 
-The command guesses (or recalls) the column mapping, accepts overrides (`--map field=Column`)
-and value mappings (`--value stage:Old name=New name`), prints the dry run's report and, unless
-`--dry-run`, imports with a progress bar. It runs the import itself, so no task worker is needed.
+The command guesses (or recalls) the column mapping, accepts overrides (`--map Column=field`,
+`--skip Column`) and value mappings (`--value stage:Old name=New name`), prints the dry run's
+report in the chosen language (`--language`) and, unless `--dry-run`, imports with a progress
+bar through the same services as the wizard, with the same permission checks. It runs the
+import itself, so no task worker is needed.
 """
 
 import sys
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from voronka.accounts.models import User
 from voronka.core.errors import DomainError
 from voronka.imports import services
+from voronka.imports.checking import assumption_counts
 from voronka.imports.fields import VALUE_FIELDS, fields_for
 from voronka.imports.models import ImportKind, ImportStatus, OnMatch
 
@@ -25,8 +31,18 @@ class Command(BaseCommand):
         parser.add_argument("--kind", choices=ImportKind.values, default=ImportKind.DEALS)
         parser.add_argument("--user", required=True, help="username of the admin or head importing")
         parser.add_argument(
-            "--map", action="append", default=[], metavar="FIELD=COLUMN",
-            help="use this column (header text or 1-based number) for the field",
+            "--map", action="append", default=[], metavar="COLUMN=FIELD",
+            help="read the field from this column (header text or 1-based number); "
+            "FIELD=COLUMN is understood too",
+        )  # fmt: skip
+        parser.add_argument(
+            "--skip", action="append", default=[], metavar="COLUMN",
+            help="do not import this column, even when its header was recognised",
+        )  # fmt: skip
+        parser.add_argument(
+            "--language", choices=[code for code, _name in settings.LANGUAGES],
+            default=settings.LANGUAGE_CODE.split("-")[0],
+            help="language of the report and messages (default: the site's language)",
         )  # fmt: skip
         parser.add_argument(
             "--value", action="append", default=[], metavar="FIELD:VALUE=TARGET",
@@ -47,23 +63,37 @@ class Command(BaseCommand):
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        try:
-            self._run(user, path, options)
-        except DomainError as error:
-            raise CommandError(str(error.message)) from error
+        with translation.override(options["language"]):
+            try:
+                self._run(user, path, options)
+            except DomainError as error:
+                raise CommandError(str(error.message)) from error
 
     def _run(self, user: User, path: Path, options: dict) -> None:
         job = services.import_job_create(
             user=user, kind=options["kind"], file_name=path.name, data=path.read_bytes()
         )
         self.stdout.write(
-            f"{job.row_count} rows, encoding {job.encoding}"
-            + (f", delimiter {job.delimiter!r}" if job.delimiter else "")
+            f"Encoding {job.encoding}" + (f", delimiter {job.delimiter!r}" if job.delimiter else "")
         )
         mapping = dict(job.mapping)
+        fields = {item.key for item in fields_for(job.kind)}
         for item in options["map"]:
-            key, _sep, column = item.partition("=")
-            mapping[key.strip()] = self._column(job.headers, column.strip(), key)
+            column, _sep, key = item.rpartition("=")
+            column, key = column.strip(), key.strip()
+            if key not in fields and column in fields:  # the FIELD=COLUMN form
+                key, _sep, column = item.partition("=")
+                key, column = key.strip(), column.strip()
+            if key not in fields:
+                raise CommandError(
+                    f"--map {item}: {key!r} is not one of {', '.join(sorted(fields))}."
+                )
+            index = self._column(job.headers, column, key)
+            mapping = {field: at for field, at in mapping.items() if at != index}
+            mapping[key] = index
+        for column in options["skip"]:
+            index = self._column(job.headers, column.strip(), "--skip")
+            mapping = {field: at for field, at in mapping.items() if at != index}
         services.import_job_set_mapping(job=job, mapping=mapping)
         labels = {item.key: str(item.label) for item in fields_for(job.kind)}
         for key, index in job.mapping.items():
@@ -71,31 +101,41 @@ class Command(BaseCommand):
         if options["value"]:
             services.import_job_set_values(job=job, value_map=self._values(job, options["value"]))
         report = services.import_check(job=job)
-        self.stdout.write(f"Check: {report['valid']} valid rows, {report['invalid']} with errors.")
-        for error in report["errors"][:50]:
-            self.stdout.write(f"  line {error['line']}, {error['column']}: {error['message']}")
+        self.stdout.write(
+            _("%(rows)s rows. Check: %(valid)s valid rows, %(invalid)s with errors.")
+            % {"rows": job.row_count, "valid": report["valid"], "invalid": report["invalid"]}
+        )
+        for label, rows in assumption_counts(report):
+            self.stdout.write(f"  {label}: {rows}")
+        for item in [*report["errors"][:50], *report.get("warnings", [])[:20]]:
+            self.stdout.write(self._problem(item))
         if len(report["errors"]) > 50:
-            self.stdout.write(f"  … and {len(report['errors']) - 50} more")
+            self.stdout.write(f"  … +{len(report['errors']) - 50}")
         if options["dry_run"]:
             return
         if report["invalid"] and not options["valid_only"]:
             raise CommandError(str(services.InvalidRowsPresent.default_message))
         # The command is the background worker: run here with a progress bar.
-        job.valid_only, job.on_match = options["valid_only"], options["on_match"]
-        job.status = ImportStatus.QUEUED
-        job.save(update_fields=["valid_only", "on_match", "status"])
-        job = services.import_run(job=job, progress=self._progress)
+        job = services.import_job_start(
+            job=job, user=user, valid_only=options["valid_only"], on_match=options["on_match"],
+            in_background=False, progress=self._progress,
+        )  # fmt: skip
         self.stdout.write("")
         if job.status != ImportStatus.DONE:
             raise CommandError(job.message or job.get_status_display())
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created {job.created_count}, updated {job.updated_count}, "
-                f"skipped {job.skipped_count}, failed {job.failed_count}."
+                _("Created %(created)s, updated %(updated)s, skipped %(skipped)s, failed %(failed)s.")
+                % {"created": job.created_count, "updated": job.updated_count,
+                   "skipped": job.skipped_count, "failed": job.failed_count}
             )
-        )
+        )  # fmt: skip
         for error in job.errors[:50]:
-            self.stdout.write(f"  line {error['line']}, {error['column']}: {error['message']}")
+            self.stdout.write(self._problem(error))
+
+    @staticmethod
+    def _problem(item: dict) -> str:
+        return "  " + _("line %(line)s, %(column)s: %(message)s") % item
 
     def _progress(self, done: int, total: int) -> None:
         width = 40
@@ -115,7 +155,7 @@ class Command(BaseCommand):
         lowered = [header.strip().lower() for header in headers]
         if column.lower() in lowered:
             return lowered.index(column.lower())
-        raise CommandError(f"--map {key}: the file has no column {column!r}.")
+        raise CommandError(f"{key}: the file has no column {column!r}.")
 
     @staticmethod
     def _values(job, items: list[str]) -> dict[str, dict[str, str]]:
