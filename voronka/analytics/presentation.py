@@ -14,7 +14,7 @@ from voronka.core import formatting
 from voronka.core.models import Organisation
 from voronka.core.tabular_export import EXPORT_FORMATS, tabular_response
 
-from .filters import analytics_filter_from_request
+from .filters import analytics_filter_from_request, empty_period_offer
 from .reports import REPORTS
 
 
@@ -69,8 +69,14 @@ def analytics_page(request, *, report: str, template: str, tab: str, title: str,
         "active_tab": tab,
         "page_title": title,
         "export_enabled": True,
+        "period_offer": None,
     }
     if analytics_filter is not None:
+        # An empty chosen period is said so, with a link to the latest one that holds deals.
+        offer = empty_period_offer(analytics_filter, request.user)
+        if offer is not None:
+            context["period_offer"] = offer
+            context["period_offer_query"] = urlencode(offer.as_query())
         # The organisation is read once: the layout reuses it and every amount takes its currency.
         request.organisation = Organisation.current()
         with formatting.amounts_in(request.organisation.currency):
