@@ -17,8 +17,8 @@ from django.db import transaction
 from django.db.models import Max, ProtectedError, Q
 from django.utils.translation import gettext_lazy as _
 
-from voronka.accounts.models import Department, Role, User
 from voronka.accounts.departments import department_scope_ids
+from voronka.accounts.models import Department, Role, User
 from voronka.core.errors import DomainError
 from voronka.core.models import Organisation
 from voronka.crm.models import LeadSource, LeadSourceCost
@@ -283,12 +283,12 @@ def department_save(
     Raises DepartmentCycle when the parent is the department itself or one below it.
     """
     department = department or Department()
-    department.name = name.strip()
     if parent is not None and department.pk is not None:
         if parent.pk in department_scope_ids(department.pk):
             raise DepartmentCycle(field="parent")
-    department.save()
+    department.name = name.strip()
     department.parent = parent
+    department.save()
     return department
 
 
