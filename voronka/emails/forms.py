@@ -41,7 +41,9 @@ class ComposeForm(ControlCharacterGuard, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["template"].queryset = EmailTemplate.objects.filter(is_active=True)
         self.fields["template"].empty_label = _("— no template —")
-        self.fields["contact"].queryset = deal.contacts.order_by("last_name", "first_name")
+        recipients = deal.contacts.order_by("last_name", "first_name")
+        self.fields["contact"].queryset = recipients
+        self.fields["contact"].empty_label = _("— choose a recipient —")
         self.fields["contact"].label_from_instance = lambda contact: (
             f"{contact.full_name} <{contact.email}>" if contact.email else contact.full_name
         )

@@ -315,3 +315,17 @@ def test_a_failing_mail_server_does_not_break_the_page(
         )
     assert response.status_code == 302
     assert Activity.objects.filter(deal=deal, kind="email").count() == 1
+
+
+def test_the_recipient_defaults_to_the_deals_first_contact_with_an_address(
+    client, manager, deal, contact
+):
+    ContactFactory(first_name="Анна", last_name="Безадресная", email="", company=contact.company)
+    deal.contacts.add(*contact.company.contacts.all())
+    client.force_login(manager)
+    response = client.get(f"/emails/deal/{deal.pk}/compose/")
+    assert response.context["form"].initial["contact"] == contact
+    html = response.content.decode()
+    assert f'<option value="{contact.pk}" selected>' in html
+    assert "— choose a recipient —" in html
+    assert "---------" not in html
