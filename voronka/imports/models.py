@@ -1,7 +1,10 @@
 """Import jobs (one uploaded file on its way through the wizard) and remembered column mappings."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -100,7 +103,23 @@ class ImportJob(models.Model):
 
     @property
     def is_running(self) -> bool:
-        return self.status in {ImportStatus.QUEUED, ImportStatus.RUNNING}
+        return self.status in {ImportStatus.QUEUED, ImportStatus.RUNNING} and not self.is_stalled
+
+    @property
+    def is_stalled(self) -> bool:
+        """Running, but its worker has given no sign of life for IMPORT_STALLED_MINUTES: it
+        died (a restart, a killed process). Such a job can be resumed or cancelled."""
+        if self.status != ImportStatus.RUNNING or self.heartbeat_at is None:
+            return False
+        minutes = getattr(settings, "IMPORT_STALLED_MINUTES", 5)
+        return timezone.now() - self.heartbeat_at > timedelta(minutes=minutes)
+
+    @property
+    def written_lines_text(self) -> str:
+        """The lines written so far, as «2–1001, 1003»."""
+        return ", ".join(
+            f"{first}–{last}" if first != last else str(first) for first, last in self.written_lines
+        )
 
 
 class ImportMapping(models.Model):

@@ -65,7 +65,7 @@ def import_run(*, job: ImportJob, progress: Callable[[int, int], None] | None = 
         for start in range(0, len(rows), BATCH_SIZE):
             if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
                 job.status = ImportStatus.CANCELLED
-                job.message = _written_message(job.written_lines)
+                job.message = running_written_message(job.written_lines)
                 break
             batch = rows[start : start + BATCH_SIZE]
             outcomes, batch_problems = writer.write_batch(batch)
@@ -132,7 +132,7 @@ def _add_range(ranges: list[list[int]], first: int, last: int) -> list[list[int]
     return merged
 
 
-def _written_message(ranges: list[list[int]]) -> str:
+def running_written_message(ranges: list[list[int]]) -> str:
     if not ranges:
         return str(_("Cancelled before any row was written."))
     lines = ", ".join(f"{first}–{last}" if first != last else str(first) for first, last in ranges)

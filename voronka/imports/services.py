@@ -33,7 +33,7 @@ from .fields import VALUE_FIELDS, fields_for, guess_mapping
 from .models import ImportJob, ImportKind, ImportMapping, ImportStatus, OnMatch
 from .parsing import UnreadableFile, header_hash, read_table
 from .resolving import NEW, Resolver, owner_candidates
-from .running import import_run
+from .running import import_run, running_written_message
 from .tasks import run_check, run_import
 
 __all__ = [  # re-exported for the views, the command and the tests
@@ -325,9 +325,7 @@ def import_job_start(
     Raises NotPermitted, ImportNotReady (not checked yet), InvalidRowsPresent (errors and not
     valid_only).
     """
-    _require_importer(user)
-    if job.created_by_id != user.pk and not user.is_admin:
-        raise NotPermitted()
+    _require_owner(job, user)
     if job.status != ImportStatus.CHECKED:
         raise ImportNotReady()
     if job.report.get("invalid") and not valid_only:
@@ -347,3 +345,42 @@ def import_job_start(
         import_run(job=job, progress=progress)
         job.refresh_from_db()
     return job
+
+
+def import_job_cancel(*, job: ImportJob, user: User) -> ImportJob:
+    """Cancel an import: an upload not started is dropped; a running one stops after the batch
+    it is writing (rows already written stay, the job lists their lines); a job whose worker
+    died is marked cancelled at once. Raises NotPermitted."""
+    _require_owner(job, user)
+    if job.status in {ImportStatus.UPLOADED, ImportStatus.CHECKED, ImportStatus.CHECKING}:
+        job.status = ImportStatus.CANCELLED
+        job.save(update_fields=["status"])
+    elif job.is_stalled or job.status == ImportStatus.QUEUED:
+        job.status = ImportStatus.CANCELLED
+        job.message = running_written_message(job.written_lines)
+        job.save(update_fields=["status", "message"])
+    elif job.status == ImportStatus.RUNNING:
+        job.cancel_requested = True
+        job.save(update_fields=["cancel_requested"])
+    return job
+
+
+def import_job_resume(*, job: ImportJob, user: User) -> ImportJob:
+    """Queue again a job whose worker died; it skips the lines already written.
+
+    Raises NotPermitted, and ImportNotReady when the job is not stalled.
+    """
+    _require_owner(job, user)
+    if not job.is_stalled:
+        raise ImportNotReady(_("Only an import whose worker stopped can be resumed."))
+    job.status = ImportStatus.QUEUED
+    job.cancel_requested = False
+    job.save(update_fields=["status", "cancel_requested"])
+    transaction.on_commit(lambda: run_import.enqueue(job.pk))
+    return job
+
+
+def _require_owner(job: ImportJob, user: User) -> None:
+    _require_importer(user)
+    if job.created_by_id != user.pk and not user.is_admin:
+        raise NotPermitted()

@@ -9,7 +9,7 @@ def run_import(job_id: int) -> dict:
     from .running import import_run
 
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    if job.status not in {ImportStatus.QUEUED, ImportStatus.RUNNING}:
+    if job.status != ImportStatus.QUEUED:  # cancelled meanwhile, or another worker has it
         return {"status": job.status}
     job = import_run(job=job)
     return {"status": job.status, "created": job.created_count, "failed": job.failed_count}

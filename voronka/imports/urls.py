@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.job_detail, name="job"),
     path("<int:pk>/errors/", views.job_errors, name="job_errors"),
     path("<int:pk>/cancel/", views.job_cancel, name="job_cancel"),
+    path("<int:pk>/resume/", views.job_resume, name="job_resume"),
     path("export/<slug:entity>.<str:fmt>", views.export, name="export"),
     path("backup/", views.backup, name="backup"),
 ]

@@ -27,6 +27,8 @@ from .forms import MappingForm, StartForm, UploadForm, ValuesForm
 from .models import ImportJob, ImportStatus
 
 RECENT_JOBS = 10
+# A job past these statuses no longer goes back to the wizard's steps.
+STARTED = {ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.DONE}
 
 
 def _require_importer(user) -> None:
@@ -106,7 +108,7 @@ def start(request):
 def columns(request, pk: int):
     """Map the file's columns to fields; the mapping is remembered for the same header row."""
     job = _job(request, pk)
-    if job.is_running or job.status == ImportStatus.DONE:
+    if job.status in STARTED:
         return redirect("imports:job", job.pk)
     try:
         samples = services.column_samples(job)
@@ -143,7 +145,7 @@ def _check_and_show(job: ImportJob):
 def values(request, pk: int):
     """Say which stage, owner, source or lost reason each unknown value of the file means."""
     job = _job(request, pk)
-    if job.is_running or job.status == ImportStatus.DONE:
+    if job.status in STARTED:
         return redirect("imports:job", job.pk)
     unknown = services.unknown_values(job)
     labels = {item.key: str(item.label) for item in fields_for(job.kind)}
@@ -184,7 +186,7 @@ def values(request, pk: int):
 def check(request, pk: int):
     """The dry run's report (preview and per-row errors) and the button that imports."""
     job = _job(request, pk)
-    if job.is_running or job.status in {ImportStatus.DONE, ImportStatus.FAILED}:
+    if job.status in {*STARTED, ImportStatus.FAILED}:
         return redirect("imports:job", job.pk)
     if job.status in {ImportStatus.UPLOADED, ImportStatus.CANCELLED}:
         try:
@@ -258,13 +260,27 @@ def job_errors(request, pk: int):
 @login_required
 @require_POST
 def job_cancel(request, pk: int):
-    """Forget an upload that was not imported."""
+    """Drop an upload, or stop a running import after its current batch."""
     job = _job(request, pk, with_content=False)
-    if job.status in {ImportStatus.UPLOADED, ImportStatus.CHECKED}:
-        job.status = ImportStatus.CANCELLED
-        job.save(update_fields=["status"])
-        messages.success(request, _("The import was cancelled."))
+    was_running = job.status == ImportStatus.RUNNING and not job.is_stalled
+    services.import_job_cancel(job=job, user=request.user)
+    if was_running:
+        messages.info(request, _("The import stops after the rows it is writing now."))
+        return redirect("imports:job", job.pk)
+    messages.success(request, _("The import was cancelled."))
     return redirect("imports:start")
+
+
+@login_required
+@require_POST
+def job_resume(request, pk: int):
+    """Queue again an import whose worker died; it continues after the rows already written."""
+    job = _job(request, pk, with_content=False)
+    try:
+        services.import_job_resume(job=job, user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("imports:job", job.pk)
 
 
 @login_required

@@ -1,0 +1,101 @@
+"""A running import can be stopped between batches; one whose worker died is shown as such and
+resumes after the lines it wrote, without duplicating them."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import UserFactory
+from voronka.imports import running, services
+from voronka.imports.models import ImportJob, ImportStatus
+from voronka.pipeline.models import Deal
+
+from .helpers import csv_bytes
+
+HEADERS = ["ID", "Название", "Этап"]
+
+
+@pytest.fixture
+def admin(db, pipeline):
+    return UserFactory(role="admin", username="admin")
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    monkeypatch.setattr(running, "BATCH_SIZE", 2)
+
+
+def _checked_job(admin, count=6):
+    rows = [[f"J-{n}", f"Сделка {n}", "Переговоры"] for n in range(count)]
+    job = services.import_job_create(
+        user=admin, kind="deals", file_name="j.csv", data=csv_bytes(HEADERS, rows)
+    )
+    services.import_check(job=job)
+    job.status = ImportStatus.QUEUED
+    job.save()
+    return job
+
+
+def _cancel_after_first_batch(job):
+    def progress(done, total):
+        if done == 2:
+            ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True)
+
+    return progress
+
+
+def test_a_cancel_request_stops_the_import_after_the_current_batch(admin, small_batches):
+    job = _checked_job(admin)
+    job = running.import_run(job=job, progress=_cancel_after_first_batch(job))
+    assert job.status == ImportStatus.CANCELLED
+    assert job.written_lines == [[2, 3]]
+    assert job.message == "Cancelled. Lines written before the stop: 2–3."
+    assert sorted(Deal.objects.values_list("external_id", flat=True)) == ["J-0", "J-1"]
+
+
+def test_cancelling_a_running_job_from_the_page_asks_the_worker_to_stop(client, admin):
+    job = _checked_job(admin)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.RUNNING, heartbeat_at=timezone.now()
+    )
+    client.force_login(admin)
+    response = client.post(reverse("imports:job_cancel", args=[job.pk]))
+    assert response.url == reverse("imports:job", args=[job.pk])
+    job.refresh_from_db()
+    assert (job.status, job.cancel_requested) == (ImportStatus.RUNNING, True)
+
+
+def test_a_job_whose_worker_died_is_shown_and_resumes_after_the_written_lines(
+    client, admin, small_batches, django_capture_on_commit_callbacks
+):
+    job = _checked_job(admin)
+    running.import_run(job=job, progress=_cancel_after_first_batch(job))
+    # as if the worker had been killed after the first batch, ten minutes ago
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.RUNNING, heartbeat_at=timezone.now() - timedelta(minutes=10),
+        message="",
+    )  # fmt: skip
+    client.force_login(admin)
+    page = client.get(reverse("imports:job", args=[job.pk])).content.decode()
+    assert 'data-testid="import-stalled"' in page
+    assert "Lines of the file written so far: 2–3." in page
+    assert 'hx-trigger="every 1s"' not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("imports:job_resume", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE
+    assert (job.created_count, job.processed, job.row_count) == (6, 6, 6)
+    assert job.written_lines == [[2, 7]]
+    assert Deal.objects.count() == 6
+
+
+def test_only_a_stalled_job_can_be_resumed(admin):
+    job = _checked_job(admin)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.RUNNING, heartbeat_at=timezone.now()
+    )
+    job.refresh_from_db()
+    with pytest.raises(services.ImportNotReady):
+        services.import_job_resume(job=job, user=admin)
