@@ -28,6 +28,8 @@ from voronka.core.control_characters import ControlCharacterGuard
 from voronka.crm.models import CustomerType, LeadSource
 from voronka.pipeline.models import Deal, DealLineItem, Pipeline, Stage, StageVisit
 
+from .grouping import group_by_choices
+
 DEFAULT_PERIOD_DAYS = 365
 
 
@@ -51,6 +53,7 @@ class AnalyticsFilter:
     lead_source_id: int | None = None
     product_id: int | None = None
     customer_type: str = ""
+    group_by: str = ""  # a dimension of voronka.analytics.grouping; it does not filter deals
 
     @property
     def start(self) -> datetime:
@@ -118,6 +121,8 @@ class AnalyticsFilter:
                 params[key] = str(value)
         if self.customer_type:
             params["customer_type"] = self.customer_type
+        if self.group_by:
+            params["group_by"] = self.group_by
         return params
 
 
@@ -208,6 +213,7 @@ class AnalyticsFilterForm(ControlCharacterGuard, forms.Form):
         choices=[("", _("All types"))] + list(CustomerType.choices),
         required=False,
     )
+    group_by = forms.ChoiceField(label=_("Group by"), choices=[], required=False)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -227,6 +233,7 @@ class AnalyticsFilterForm(ControlCharacterGuard, forms.Form):
                 (choice.pk, department_choice_label(choice, depth))
                 for choice, depth in department_tree(departments)
             ]
+        self.fields["group_by"].choices = group_by_choices()
         self.fields["source"].queryset = LeadSource.objects.order_by("name")
         self.fields["product"].queryset = Product.objects.order_by("name")
 
@@ -289,5 +296,6 @@ def analytics_filter_from_request(request) -> tuple[AnalyticsFilter | None, Anal
         lead_source_id=pk("source"),
         product_id=pk("product"),
         customer_type=values.get("customer_type") or "",
+        group_by=values.get("group_by") or "",
     )
     return analytics_filter, form
