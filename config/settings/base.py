@@ -5,6 +5,7 @@ from datetime import timedelta
 from importlib.util import find_spec
 from pathlib import Path
 
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 from .database_url import database_from_url
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "csp",
     "voronka.core",
     "voronka.accounts",
     "voronka.crm",
@@ -71,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Analytics and exports: a time limit per query and a 503 page past it.
     "voronka.core.query_time_limit.QueryTimeLimitMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the 429 page.
@@ -164,6 +167,29 @@ if os.environ.get("REDIS_URL"):
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": os.environ["REDIS_URL"],
     }
+
+# Content-Security-Policy, in every environment so the browser tests run under it: scripts only
+# from our own static files, no inline handlers and no eval (htmx's hx-on and js: are off too);
+# a <style> element needs the per-request nonce. Plotly's bundle adds two <style> elements of
+# its own: an empty one it then fills through the CSS object model (which CSP allows), and the
+# fixed MapLibre stylesheet; each is admitted by the hash of its exact text
+# (tests/test_content_security_policy.py recomputes them from the bundle).
+PLOTLY_EMPTY_STYLE_HASH = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+PLOTLY_MAPLIBRE_STYLE_HASH = "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", NONCE, PLOTLY_EMPTY_STYLE_HASH, PLOTLY_MAPLIBRE_STYLE_HASH],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # One failure limit for every sign-in (login page, Django admin): five failures for a username
 # from one address lock that pair for 15 minutes. Counts live in the database, shared by all

@@ -62,6 +62,39 @@
     }
   });
 
+  // Content-Security-Policy: the markup carries no style attributes. Stage colours and bar
+  // widths come as data attributes and are applied through the CSS object model, which the
+  // policy allows; htmx:load covers the first page and every swapped-in fragment.
+  function applyDataStyles(root) {
+    if (!root || !root.querySelectorAll) return;
+    var colored = Array.prototype.slice.call(root.querySelectorAll("[data-stage-color]"));
+    var bars = Array.prototype.slice.call(root.querySelectorAll("[data-bar-width]"));
+    if (root.matches && root.matches("[data-stage-color]")) colored.push(root);
+    if (root.matches && root.matches("[data-bar-width]")) bars.push(root);
+    colored.forEach(function (element) {
+      var color = element.getAttribute("data-stage-color");
+      if (!/^#[0-9a-fA-F]{3,8}$/.test(color)) return;
+      element.style.setProperty("--stage-color", color);
+      element.style.setProperty("--stage", color);
+    });
+    bars.forEach(function (element) {
+      var width = parseFloat(String(element.getAttribute("data-bar-width")).replace(",", "."));
+      if (isFinite(width)) element.style.width = Math.max(0, width) + "%";
+    });
+  }
+  document.addEventListener("htmx:load", function (event) { applyDataStyles(event.target); });
+  document.addEventListener("DOMContentLoaded", function () { applyDataStyles(document); });
+
+  // The global search's quick results close when the focus leaves the search form.
+  document.addEventListener("focusout", function (event) {
+    var form = event.target.closest && event.target.closest("form.global-search");
+    if (!form) return;
+    setTimeout(function () {
+      var results = form.querySelector(".quick-results");
+      if (results && !form.contains(document.activeElement)) results.innerHTML = "";
+    }, 150);
+  });
+
   // Close the user and "More" menus when clicking elsewhere.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.usermenu[open], details.navmore[open]").forEach(function (menu) {

@@ -13,3 +13,12 @@ document.addEventListener("DOMContentLoaded", () => {
   dimension.addEventListener("change", update);
   update();
 });
+
+// Deleting a plan asks first (the question is in the button's data-confirm).
+document.addEventListener("submit", (event) => {
+  const button = event.submitter;
+  if (button && button.dataset.confirm && event.target.closest(".plan-delete")
+      && !window.confirm(button.dataset.confirm)) {
+    event.preventDefault();
+  }
+});
