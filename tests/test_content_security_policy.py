@@ -32,8 +32,8 @@ def test_plotly_style_hashes_match_the_installed_bundle():
     bundle = PLOTLY_BUNDLE.read_text(encoding="utf-8")
     start = bundle.index(MAPLIBRE_STYLE_START) + len(MAPLIBRE_STYLE_START)
     end = bundle.index("',document.head.appendChild(e)", start)
-    assert settings.PLOTLY_MAPLIBRE_STYLE_HASH == csp_hash(bundle[start:end])
-    assert settings.PLOTLY_EMPTY_STYLE_HASH == csp_hash("")
+    assert csp_hash(bundle[start:end]) == settings.PLOTLY_MAPLIBRE_STYLE_HASH
+    assert csp_hash("") == settings.PLOTLY_EMPTY_STYLE_HASH
 
 
 def test_the_policy_allows_no_inline_code_and_no_eval():
