@@ -1,6 +1,7 @@
 """Helpers shared by the browser tests: sign in without the login form, save screenshots."""
 
 import os
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -31,3 +32,14 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def wait_until(page, expression: str, timeout_ms: int = 30_000) -> None:
+    """Wait until a JavaScript expression is true. Playwright's wait_for_function evaluates its
+    text with eval inside the page, which the Content-Security-Policy forbids (as it should);
+    page.evaluate goes through the DevTools protocol, which the policy does not govern."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Still false after {timeout_ms} ms: {expression}")
+        page.wait_for_timeout(100)

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from tests.browser.helpers import screenshot
+from tests.browser.helpers import screenshot, wait_until
 from tests.factories import (
     CompanyFactory,
     DepartmentFactory,
@@ -68,7 +68,7 @@ def drag_to_outcome(page, source, outcome: str):
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.move(x + 30, y + 30, steps=5)
-    page.wait_for_function("document.body.classList.contains('board-dragging')")
+    wait_until(page, "document.body.classList.contains('board-dragging')")
     page.wait_for_timeout(300)  # the zones slide in
     target = page.locator(f"[data-testid=drop-{outcome}]").bounding_box()
     page.mouse.move(target["x"] + target["width"] / 2, target["y"] + target["height"] / 2, steps=5)
@@ -186,7 +186,7 @@ def test_head_sees_the_department_and_filters_by_owner(page, login, board_data):
 
     page.select_option("select[name=owner]", str(board_data["seller"].pk))
 
-    page.wait_for_function("document.querySelectorAll('[data-testid=deal-card]').length === 2")
+    wait_until(page, "document.querySelectorAll('[data-testid=deal-card]').length === 2")
     assert "owner=" in page.url
 
 
@@ -200,9 +200,10 @@ def test_a_long_column_loads_more_cards_on_scroll(page, login, board_data):
 
     column(page, stages[3]).locator("[data-testid=load-more]").scroll_into_view_if_needed()
 
-    page.wait_for_function(
+    wait_until(
+        page,
         f"document.querySelectorAll(\".board-col[data-stage-id='{stages[3].pk}'] "
-        f'[data-testid=deal-card]").length === {CARDS_PER_PAGE + 3}'
+        f'[data-testid=deal-card]").length === {CARDS_PER_PAGE + 3}',
     )
     assert column(page, stages[3]).locator("[data-testid=load-more]").count() == 0
     assert column(page, stages[3]).locator("[data-role=count]").inner_text() == str(

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from tests.browser.helpers import screenshot, sign_in
+from tests.browser.helpers import screenshot, sign_in, wait_until
 from tests.factories import (
     CompanyFactory,
     ContactFactory,
@@ -229,7 +229,7 @@ def test_send_a_templated_email_from_the_deal(page, rich_deal):
     page.click("[data-testid=email-compose]")
     page.wait_for_selector("#id_template")
     page.select_option("#id_template", str(template.pk))
-    page.wait_for_function("document.querySelector('#id_subject').value.startsWith('Предложение')")
+    wait_until(page, "document.querySelector('#id_subject').value.startsWith('Предложение')")
     assert page.input_value("#id_subject") == "Предложение: Поставка станков ЧПУ"
     assert page.input_value("#id_body") == (
         "Здравствуйте, Игорь Волков! Сумма: 1\u00a0280\u00a0000,00 RUB. Анна Смирнова"

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.browser.helpers import screenshot, sign_in
+from tests.browser.helpers import screenshot, sign_in, wait_until
 from tests.factories import (
     CompanyFactory,
     ContactFactory,
@@ -93,9 +93,7 @@ def test_typing_in_the_filter_refreshes_the_table(page, sales):
     page.goto(f"{page.base_url}/deals/")
     assert page.locator("[data-testid=deal-table] tbody tr").count() == 4
     page.fill("#list-filters input[name=q]", "станк")
-    page.wait_for_function(
-        "document.querySelectorAll('[data-testid=deal-table] tbody tr').length === 1"
-    )
+    wait_until(page, "document.querySelectorAll('[data-testid=deal-table] tbody tr').length === 1")
     assert "q=" in page.url
     assert page.inner_text("[data-testid=list-count]") == "1"
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.conf import settings
 
-from tests.browser.helpers import screenshot, sign_in
+from tests.browser.helpers import screenshot, sign_in, wait_until
 from tests.factories import (
     DepartmentFactory,
     LeadSourceFactory,
@@ -57,10 +57,11 @@ def test_an_admin_reorders_stages_by_dragging_and_it_is_saved(page):
     assert stage_names(page) == expected
     # The arrow buttons do the same without a mouse.
     page.locator("[data-testid='stage-Переговоры'] [data-move=up]").click()
-    page.wait_for_function(
+    wait_until(
+        page,
         "document.querySelector('.sortable-status').textContent === '✓'"
         " && document.querySelectorAll('[data-testid=stage-list] .stage-name')[1].textContent"
-        " === 'Переговоры'"
+        " === 'Переговоры'",
     )
     page.wait_for_timeout(300)
     names = list(
