@@ -390,7 +390,7 @@ FIELDS: dict[str, tuple[ImportField, ...]] = {
 
 # Fields whose values are looked up among existing records (and mapped by the user when unknown).
 VALUE_FIELDS = (
-    "pipeline", "stage", "closed_stage", "owner", "lead_source", "lost_reason",
+    "pipeline", "stage", "closed_stage", "owner", "lead_source", "lost_reason", "product_name",
 )  # fmt: skip
 
 

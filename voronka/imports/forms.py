@@ -98,7 +98,9 @@ class ValuesForm(ControlCharacterGuard, forms.Form):
                 self.closing_names.append(name)
         for key, values in unknown.items():
             choices = [("", _("— choose —"))]
-            if key in {"lead_source", "lost_reason"}:
+            if key == "product_name":
+                choices = [("", _("Create it"))]  # an unmapped product name is created
+            elif key in {"lead_source", "lost_reason"}:
                 choices.append((NEW, _("Create it")))
             choices += options.get(key, [])
             names = []

@@ -14,6 +14,7 @@ from voronka.pipeline.models import DealStatus
 from .fields import CellError, fields_for, parse_date, parse_decimal, parse_moment, parse_status
 from .models import ImportJob, ImportKind
 from .parsing import cell
+from .products import LineItemValue
 from .resolving import NOT_GIVEN, Resolver
 
 # What the importer assumed for a row because the file did not say (counted in the report).
@@ -59,7 +60,8 @@ class RowReader:
         "title": 255, "currency": 3, "lost_comment": 10_000, "description": 10_000,
         "company_name": 255, "company_inn": 12, "contact_name": 200, "first_name": 100,
         "last_name": 100, "position": 150, "phone": 40, "email": 254, "external_id": 100,
-        "industry": 120, "website": 200, "address": 300, "notes": 10_000,
+        "industry": 120, "website": 200, "address": 300, "notes": 10_000, "product_name": 200,
+        "sku": 64, "unit": 20, "direction": 150,
     }  # fmt: skip
 
     def __init__(self, job: ImportJob, resolver: Resolver):
@@ -116,6 +118,11 @@ class RowReader:
         values["owner"] = attempt("owner", self.resolver.owner)
         if self.job.kind == ImportKind.DEALS:
             self._read_deal(text, attempt, values, problems, line, cells)
+        elif self.job.kind == ImportKind.PRODUCTS:
+            if not values.get("product_name"):
+                problems.append(RowProblem(line, self.column("product_name"), _("Required.")))
+            if text("unit_price"):
+                values["unit_price"] = attempt("unit_price", parse_decimal)
         elif self.job.kind == ImportKind.COMPANIES:
             if not values.get("company_name"):
                 problems.append(RowProblem(line, self.column("company_name"), _("Required.")))
@@ -161,6 +168,8 @@ class RowReader:
         values["expected_close_date"] = (
             attempt("expected_close_date", parse_date) if text("expected_close_date") else None
         )
+        if values.get("product_name"):
+            self._line_item(values, text, attempt)
         if problems:
             return
         self._closed_stage(values, text, attempt, problems)
@@ -170,6 +179,21 @@ class RowReader:
         if values["status"] == DealStatus.LOST and values["lost_reason_id"] is None:
             values["lost_reason_id"] = NOT_GIVEN
             self.row.assumptions.append("lost_reason_not_given")
+
+    def _line_item(self, values, text, attempt) -> None:
+        """A product, quantity and unit price → a line item (the deal card's rules)."""
+        quantity = attempt("quantity", parse_decimal) if text("quantity") else Decimal(1)
+        if quantity is not None and quantity <= 0:
+            attempt("quantity", lambda raw: _refuse(_("The quantity must be positive.")))
+            return
+        unit_price = attempt("unit_price", parse_decimal) if text("unit_price") else None
+        product_id = attempt("product_name", self.resolver.products.resolve)
+        if quantity is None or (text("unit_price") and unit_price is None):
+            return
+        values["line_item"] = LineItemValue(
+            product_id=product_id, name=values["product_name"], quantity=quantity,
+            unit_price=unit_price,
+        )  # fmt: skip
 
     def _closed_stage(self, values, text, attempt, problems) -> None:
         """The stage of a row whose stage column gave an outcome or nothing (the wizard's
@@ -274,6 +298,10 @@ class RowReader:
         values["closed_at"] = closed
         values["first_contact_at"] = first_contact
         values["_date_given"] = bool(given)
+
+
+def _refuse(message: str):
+    raise CellError(message)
 
 
 def _same_day(first, second) -> bool:

@@ -16,6 +16,7 @@ from voronka.pipeline.models import DealStatus, LostReason, Pipeline, Stage
 from .fields import CellError, parse_status
 from .models import ImportJob
 from .parsing import cell
+from .products import ProductResolver
 
 NEW = "new"  # value-map choice: create a lead source / lost reason with the file's name
 # Value-map choices for the stage column: the value is an outcome, not an open stage.
@@ -79,12 +80,15 @@ class Resolver:
         self.reasons = {r.pk: r for r in LostReason.objects.all()}
         self.reason_by_name = {normalise_word(r.name): r.pk for r in self.reasons.values()}
         self.created_new: dict[tuple[str, str], int] = {}
+        self.products = ProductResolver(self.value_map)
         self._external_ids: set[str] | None = None
 
     # -- choices from the value map
     def valid_choice(self, key: str, choice: str) -> bool:
         if key == "stage" and choice in OUTCOME_CHOICES:
             return True
+        if key == "product_name":
+            return self.products.valid_choice(choice)
         if not choice.isdigit():
             return False
         pk = int(choice)
@@ -102,6 +106,8 @@ class Resolver:
         return str(self.value_map.get(key, {}).get(raw, ""))
 
     def knows(self, key: str, raw: str, cells: list[str]) -> bool:
+        if key == "product_name":
+            return self.products.known(raw)
         try:
             getattr(self, "stage_or_outcome" if key == "stage" else key)(raw, cells)
         except CellError:

@@ -57,17 +57,17 @@ def import_run(*, job: ImportJob, progress: Callable[[int, int], None] | None = 
         job.processed = len(failed_lines) + len(already_written)
         with transaction.atomic():
             resolver.create_new_values()
+            resolver.products.create_missing(rows)
         _fill_created_ids(rows, resolver)
         writer = RowWriter(job, resolver)
         counts = Counter(
             created=job.created_count, updated=job.updated_count, skipped=job.skipped_count
         )
-        for start in range(0, len(rows), BATCH_SIZE):
+        for batch in _batches(rows, BATCH_SIZE):
             if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
                 job.status = ImportStatus.CANCELLED
                 job.message = running_written_message(job.written_lines)
                 break
-            batch = rows[start : start + BATCH_SIZE]
             outcomes, batch_problems = writer.write_batch(batch)
             counts.update(outcomes)
             problems.extend(batch_problems)
@@ -102,6 +102,23 @@ def import_run(*, job: ImportJob, progress: Callable[[int, int], None] | None = 
     job.cancel_requested = False
     job.save()
     return job
+
+
+def _batches(rows: list[Row], size: int):
+    """Batches of about `size` rows that never split the rows of one deal (same external id:
+    one row per product line), so its line items are written together."""
+    start = 0
+    while start < len(rows):
+        end = min(start + size, len(rows))
+        while end < len(rows) and _same_record(rows[end - 1], rows[end]):
+            end += 1
+        yield rows[start:end]
+        start = end
+
+
+def _same_record(first: Row, second: Row) -> bool:
+    external_id = first.values.get("external_id")
+    return bool(external_id) and external_id == second.values.get("external_id")
 
 
 def _fill_created_ids(rows: list[Row], resolver: Resolver) -> None:

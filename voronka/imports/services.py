@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from voronka.accounts.models import User
+from voronka.catalog.models import Product
 from voronka.core.errors import DomainError, NotPermitted
 from voronka.crm.models import LeadSource
 from voronka.pipeline.models import LostReason, Pipeline, Stage
@@ -202,7 +203,7 @@ def import_job_set_values(
             choice = str(choice or "")
             if not choice:
                 continue
-            if choice == NEW and key not in {"lead_source", "lost_reason"}:
+            if choice == NEW and key not in {"lead_source", "lost_reason", "product_name"}:
                 raise DomainError(_("Map «%(value)s» to an existing record.") % {"value": raw})
             if choice != NEW and not resolver.valid_choice(key, choice):
                 raise DomainError(_("Unknown choice for «%(value)s».") % {"value": raw})
@@ -275,6 +276,7 @@ def value_options(job: ImportJob) -> dict[str, list[tuple[str, str]]]:
         "owner": [(str(u.pk), str(u)) for u in owner_candidates(user)],
         "lead_source": [(str(s.pk), s.name) for s in LeadSource.objects.all()],
         "lost_reason": [(str(r.pk), r.name) for r in LostReason.objects.all()],
+        "product_name": [(str(p.pk), f"{p.name} ({p.sku})") for p in Product.objects.all()],
     }
 
 

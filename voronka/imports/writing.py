@@ -1,5 +1,7 @@
 """Writing rows in batches: all or nothing per row, deals with their full history."""
 
+from decimal import Decimal
+
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -10,9 +12,11 @@ from voronka.core.errors import DomainError
 from voronka.crm.models import Company, LeadSource
 from voronka.pipeline import services as deal_services
 from voronka.pipeline.bulk import HistoricalDeal, write_historical_deals
-from voronka.pipeline.models import Deal, DealStatus, LostReason, Stage
+from voronka.pipeline.models import Deal, DealLineItem, DealStatus, LostReason, Stage
+from voronka.pipeline.services import MAX_AMOUNT, AmountTooLarge
 
 from .models import ImportJob, ImportKind, OnMatch
+from .products import write_products
 from .reading import Row, RowProblem
 from .resolving import Resolver
 from .writing_parties import BATCH_SIZE, PartiesWriter, RowFailure
@@ -81,6 +85,8 @@ class RowWriter(PartiesWriter):
             return self._write_deals(rows)
         if self.job.kind == ImportKind.COMPANIES:
             return self._write_companies(rows)
+        if self.job.kind == ImportKind.PRODUCTS:
+            return write_products(rows, update=self.update)
         return self._write_contacts(rows)
 
     # -- deals
@@ -132,15 +138,16 @@ class RowWriter(PartiesWriter):
         existing = self._prefetch_deals(rows, company_ids)
         outcomes: dict[int, str] = {}
         new_items: list[tuple[Row, tuple, HistoricalDeal]] = []
-        new_keys: set[tuple] = set()
+        new_by_key: dict[tuple, HistoricalDeal] = {}
         for row in rows:
             values = row.values
             company_id = company_ids[row.line]
             key = self._deal_key(values, company_id)
             pk = self.deals.get(key)
-            if pk is not None or key in new_keys:
-                if pk is None:  # the same deal twice in one batch: the first row wins
-                    outcomes[row.line] = "skipped"
+            if pk is not None or key in new_by_key:
+                if pk is None:  # the same deal again: the first row wins, its product adds a line
+                    added = self._add_new_line(new_by_key[key], values.get("line_item"))
+                    outcomes[row.line] = "updated" if added else "skipped"
                     continue
                 if pk in existing and pk not in self.visible_deal_ids:
                     raise RowFailure(self._title_column(), _("Matches a deal you cannot see."))
@@ -157,10 +164,9 @@ class RowWriter(PartiesWriter):
                     self._title_column() or str(_("External id")),
                     _("No deal you can see has this external id; give a title to create it."),
                 )
-            new_keys.add(key)
-            new_items.append(
-                (row, key, self._historical(values, company_id, contacts[row.line][0]))
-            )
+            item = self._historical(values, company_id, contacts[row.line][0])
+            new_by_key[key] = item
+            new_items.append((row, key, item))
             outcomes[row.line] = "created"
         if new_items:
             deals = write_historical_deals(
@@ -171,6 +177,37 @@ class RowWriter(PartiesWriter):
                 if deal.company_id:
                     self.touched_companies.add(deal.company_id)
         return [outcomes[row.line] for row in rows]
+
+    def _line(self, line_item) -> DealLineItem | None:
+        if line_item is None:
+            return None
+        product = self.resolver.products.products[line_item.product_id]
+        price = product.price if line_item.unit_price is None else line_item.unit_price
+        return DealLineItem(product_id=product.pk, quantity=line_item.quantity, unit_price=price)
+
+    def _add_new_line(self, item: HistoricalDeal, line_item) -> bool:
+        """Another row of a deal being created: its product becomes one more line item."""
+        line = self._line(line_item)
+        if line is None or any(old.product_id == line.product_id for old in item.line_items):
+            return False
+        item.line_items = [*item.line_items, line]
+        item.deal.amount = _line_total(item.line_items)
+        return True
+
+    def _add_existing_line(self, deal: Deal, line_item) -> bool:
+        """A row of a deal imported before: its product is added once (a re-run adds nothing),
+        through the deal card's service, so the amount becomes the sum of the lines."""
+        line = self._line(line_item)
+        if line is None or deal.line_items.filter(product_id=line.product_id).exists():
+            return False
+        deal_services.line_item_add(
+            deal=deal,
+            product=self.resolver.products.products[line.product_id],
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            user=self.user,
+        )
+        return True
 
     def _title_column(self) -> str:
         index = self.job.mapping.get("title")
@@ -204,8 +241,12 @@ class RowWriter(PartiesWriter):
             description=values.get("description", ""),
             external_id=values.get("external_id", ""),
         )
+        line = self._line(values.get("line_item"))
+        if line is not None:  # the deal card's rule: the amount is the sum of the lines
+            deal.amount = _line_total([line])
         return HistoricalDeal(
             deal=deal,
+            line_items=[line] if line is not None else [],
             path=path,
             outcome=values["status"],
             closed_at=values["closed_at"],
@@ -217,7 +258,7 @@ class RowWriter(PartiesWriter):
 
     def _update_deal(self, deal: Deal, values: dict, company_id: int | None) -> str:
         """Bring an existing deal in line with the row, through the deal services."""
-        changed = False
+        changed = self._add_existing_line(deal, values.get("line_item"))
         fields = {}
         for key in ("title", "currency", "expected_close_date", "description", "external_id"):
             if (
@@ -242,7 +283,8 @@ class RowWriter(PartiesWriter):
                 plain["company"] = Company.objects.get(pk=fields["company_id"])
             deal_services.deal_update(deal=deal, user=self.user, **plain)
             changed = True
-        if "amount" in self.job.mapping and deal.amount != values["amount"]:
+        has_lines = "product_name" in self.job.mapping and deal.line_items.exists()
+        if "amount" in self.job.mapping and not has_lines and deal.amount != values["amount"]:
             deal_services.deal_change_amount(deal=deal, amount=values["amount"], user=self.user)
             changed = True
         if values["owner"].pk != deal.owner_id and "owner" in self.job.mapping:
@@ -273,3 +315,10 @@ class RowWriter(PartiesWriter):
 
 def _digits(phone: str) -> str:
     return "".join(ch for ch in phone if ch.isdigit())[-10:]
+
+
+def _line_total(lines) -> Decimal:
+    total = sum((line.quantity * line.unit_price for line in lines), Decimal(0))
+    if total >= MAX_AMOUNT:
+        raise AmountTooLarge(field="quantity")
+    return total.quantize(Decimal("0.01"))
