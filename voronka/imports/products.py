@@ -17,7 +17,7 @@ from voronka.catalog.models import Direction, Product
 from voronka.catalog.services import direction_save, product_save
 from voronka.core.errors import DomainError
 
-from .fields import CellError
+from .cells import CellError
 
 NEW_PRODUCT = "new"
 SKU_PREFIX = "IMP-"

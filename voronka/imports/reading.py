@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from voronka.core.models import Organisation
 from voronka.pipeline.models import DealStatus
 
-from .fields import CellError, fields_for, parse_date, parse_decimal, parse_moment, parse_status
+from .cells import CellError, parse_date, parse_decimal, parse_moment, parse_status
+from .fields import fields_for
 from .models import ImportJob, ImportKind
 from .parsing import cell
 from .products import LineItemValue

@@ -13,7 +13,7 @@ from voronka.accounts.visibility import visible_deals, visible_users
 from voronka.crm.models import LeadSource
 from voronka.pipeline.models import DealStatus, LostReason, Pipeline, Stage
 
-from .fields import CellError, parse_status
+from .cells import CellError, parse_status
 from .models import ImportJob
 from .parsing import cell
 from .products import ProductResolver
