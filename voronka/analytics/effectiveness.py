@@ -213,7 +213,8 @@ def reassignment_advice(
     """For each stalled visible deal: the top managers by load-adjusted shrunken rate at its stage.
 
     Candidates are the active managers and heads the user may see (``visible_users``), other than
-    the current owner, with open deals below capacity and a higher expected rate than the owner's. Their effectiveness is computed over every
+    the current owner, with closed stays of their own at the stage, open deals below capacity and
+    a higher expected rate than the owner's. Their effectiveness is computed over every
     closed stay in the pipeline (all history, not only the cohort: advice needs the most data).
     """
     now = now or timezone.now()
@@ -252,6 +253,9 @@ def reassignment_advice(
                 continue
             if open_deals >= person.capacity:
                 continue
+            if trials == 0:
+                # Never worked this stage: only the prior speaks for them, not their record.
+                continue
             scored.append(
                 Candidate(
                     manager=person,
@@ -269,7 +273,7 @@ def reassignment_advice(
         result.append(
             StalledDeal(
                 deal=deal,
-                days_in_stage=deal.days_in_stage,
+                days_in_stage=deal.days_in_stage_at(now),
                 current_rate=current_rate,
                 candidates=scored[:ADVICE_CANDIDATES],
             )

@@ -6,6 +6,7 @@ time-in-stage and manager effectiveness are single passes over indexed rows. The
 `services.py` keep all of it consistent in one transaction.
 """
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -321,9 +322,12 @@ class Deal(TimeStampedModel):
 
     @property
     def days_in_stage(self) -> int:
-        """Whole days in the current stage, until now or until the deal closed; never negative
+        return self.days_in_stage_at(timezone.now())
+
+    def days_in_stage_at(self, now: datetime) -> int:
+        """Whole days in the current stage, until `now` or until the deal closed; never negative
         (imported or clock-skewed history may put the stage entry a little in the future)."""
-        end = self.closed_at if self.closed_at is not None else timezone.now()
+        end = self.closed_at if self.closed_at is not None else now
         return max(0, (end - self.stage_entered_at).days)
 
     @property

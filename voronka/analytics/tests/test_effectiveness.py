@@ -91,12 +91,11 @@ def test_advice_for_stalled_deals(scenario):
     # s2 over all history: m1 advanced once, m2 moved back once → fallback prior Beta(5, 5).
     # Each manager has one open deal of 5: load factor 1 − 0.5 · (1/5)² = 0.98.
     assert c.current_rate == pytest.approx(5 / 11 * 0.98)  # m2, the owner
-    assert [(cand.manager.pk, cand.open_deals) for cand in c.candidates] == [
-        (scenario.m1.pk, 1),
-        (scenario.head.pk, 0),  # no history: prior mean 0.5, no load; ties broken by id
-        (m3.pk, 0),
-    ]
-    assert [cand.expected_rate for cand in c.candidates] == pytest.approx([6 / 11 * 0.98, 0.5, 0.5])
+    # The head and m3 never worked s2: only the prior (0.5) would speak for them, so they are not
+    # proposed over people with a record there.
+    assert [(cand.manager.pk, cand.open_deals) for cand in c.candidates] == [(scenario.m1.pk, 1)]
+    assert [cand.expected_rate for cand in c.candidates] == pytest.approx([6 / 11 * 0.98])
+    assert m3.pk not in [cand.manager.pk for cand in c.candidates]
     # s1 over all history (F included): m1 2 of 3, m2 1 of 2 → fallback Beta(6, 4).
     # m1 owns E: 8/13 · 0.98 ≈ 0.603; m2 7/12 · 0.98 ≈ 0.572 and the others 0.6 are all worse.
     assert e.current_rate == pytest.approx(8 / 13 * 0.98)

@@ -136,8 +136,13 @@ def _build_advice(analytics_filter, user) -> dict:
     }
 
 
+ADVICE_UNDO_SESSION_KEY = "analytics:advice-undo"
+
+
 @login_required
 def advice_page(request):
+    # The last hand-over, offered once for undo (a one-click reassignment must be reversible).
+    request.advice_undo = request.session.pop(ADVICE_UNDO_SESSION_KEY, None)
     return analytics_page(
         request,
         report="advice",
@@ -163,15 +168,25 @@ def advice_apply(request):
         )
     deal = get_object_or_404(visible_deals(request.user), pk=deal_id, status=DealStatus.OPEN)
     manager = get_object_or_404(visible_users(request.user), pk=manager_id)
+    previous_owner = deal.owner
     try:
         deal_reassign(deal=deal, new_owner=manager, user=request.user, at=timezone.now())
     except DomainError as error:
         messages.error(request, error.message)
         return HttpResponse(str(error.message), status=error.status, content_type="text/plain")
-    messages.success(
-        request,
-        _("«%(deal)s» is now with %(manager)s.") % {"deal": deal.title, "manager": manager},
-    )
+    if request.POST.get("undo"):
+        messages.success(
+            request,
+            _("«%(deal)s» is back with %(manager)s.") % {"deal": deal.title, "manager": manager},
+        )
+    else:
+        request.session[ADVICE_UNDO_SESSION_KEY] = {
+            "deal": deal.pk,
+            "title": deal.title,
+            "manager": str(manager),
+            "previous_owner": previous_owner.pk,
+            "previous_owner_name": str(previous_owner),
+        }
     return redirect(
         safe_next_url(request, request.POST.get("next"), fallback=reverse("analytics:advice"))
     )
