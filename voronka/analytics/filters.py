@@ -8,6 +8,7 @@ starts from ``visible_deals(user)``, so row-level visibility cannot be forgotten
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
@@ -233,7 +234,7 @@ class AnalyticsFilterForm(ControlCharacterGuard, forms.Form):
                 (choice.pk, department_choice_label(choice, depth))
                 for choice, depth in department_tree(departments)
             ]
-        self.fields["group_by"].choices = group_by_choices()
+        self.fields["group_by"].choices = functools.cache(group_by_choices)  # read when shown
         self.fields["source"].queryset = LeadSource.objects.order_by("name")
         self.fields["product"].queryset = Product.objects.order_by("name")
 
