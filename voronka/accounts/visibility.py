@@ -82,6 +82,12 @@ def visible_contacts(user: User, queryset: QuerySet | None = None) -> QuerySet:
 
 
 def visible_activities(user: User, queryset: QuerySet | None = None) -> QuerySet:
+    """Activities the user owns (by the owner rule) or that belong to a deal the user can see:
+    a colleague's call on my deal is part of my deal's story. Pages and API share it."""
     from voronka.activities.models import Activity
 
-    return restrict(Activity.objects.all() if queryset is None else queryset, user)
+    activities = Activity.objects.all() if queryset is None else queryset
+    by_owner = owner_filter(user)
+    if by_owner == Q():  # admins and viewers: everything; `Q() | other` would narrow to other
+        return activities
+    return activities.filter(by_owner | Q(deal__in=visible_deals(user).values("pk")))

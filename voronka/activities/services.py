@@ -2,11 +2,12 @@
 
 from datetime import datetime
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import User
-from voronka.core.errors import DomainError
+from voronka.core.errors import DomainError, NotPermitted
 
 from .models import Activity, ActivityKind
 
@@ -81,3 +82,45 @@ def activity_reopen(*, activity: Activity) -> Activity:
         activity.done_at = None
         activity.save(update_fields=["done_at", "updated_at"])
     return activity
+
+
+# What `activity_update` may change directly; done/undone go through complete and reopen.
+EDITABLE_ACTIVITY_FIELDS = frozenset({"kind", "subject", "body", "due_at"})
+
+
+def _require_editor(user: User) -> None:
+    if not user.can_edit:
+        raise NotPermitted()
+
+
+@transaction.atomic
+def activity_update(*, activity: Activity, user: User, done: bool | None = None, **fields):
+    """Change an activity's kind, subject, body or due date, and complete (`done=True`) or
+    reopen (`done=False`) it. Editors only (NotPermitted); the same rules as `activity_log`."""
+    _require_editor(user)
+    unknown = set(fields) - EDITABLE_ACTIVITY_FIELDS
+    if unknown:
+        raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}")
+    if "kind" in fields and fields["kind"] not in ActivityKind.values:
+        raise DomainError(_("Unknown activity kind."), field="kind")
+    if "subject" in fields:
+        fields["subject"] = (fields["subject"] or "").strip()
+        if not fields["subject"]:
+            raise DomainError(_("Give the activity a subject."), field="subject")
+    if fields:
+        for name, value in fields.items():
+            setattr(activity, name, value)
+        activity.save(update_fields=[*fields, "updated_at"])
+    if done is True:
+        activity_complete(activity=activity)
+    elif done is False:
+        activity_reopen(activity=activity)
+    return activity
+
+
+def activity_delete(*, activity: Activity, user: User) -> None:
+    """Delete an activity: its owner or an administrator only (NotPermitted otherwise)."""
+    _require_editor(user)
+    if not (user.is_admin or activity.owner_id == user.pk):
+        raise NotPermitted()
+    activity.delete()

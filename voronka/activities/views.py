@@ -17,9 +17,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from voronka.accounts.visibility import (
-    owner_filter,
+    visible_activities,
     visible_contacts,
-    visible_deals,
     visible_users,
 )
 from voronka.core.errors import DomainError
@@ -33,7 +32,7 @@ from voronka.pipeline.views.deal import (
 
 from . import services
 from .forms import ActivityForm, DealActivityForm, TaskFilterForm
-from .models import Activity, ActivityKind
+from .models import ActivityKind
 
 TABS = (
     ("today", gettext_lazy("Today")),
@@ -42,15 +41,6 @@ TABS = (
     ("done", gettext_lazy("Done")),
 )
 PAGE_SIZE = 50
-
-
-def actionable_activities(user):
-    """Activities the user may see: own by the owner rule, or on a deal the user can see."""
-    by_owner = owner_filter(user)
-    if not by_owner:
-        # An empty Q means "everything" (admins, viewers); `Q() | other` would narrow it to other.
-        return Activity.objects.all()
-    return Activity.objects.filter(by_owner | Q(deal__in=visible_deals(user).values("pk")))
 
 
 def _tab_filters(now):
@@ -75,7 +65,7 @@ def my_tasks(request):
         tab = "today"
     owners = list(visible_users(user).order_by("last_name", "first_name"))
     filters = TaskFilterForm(request.GET or None, owners=owners, user=user)
-    activities = actionable_activities(user)
+    activities = visible_activities(user)
     kind, owner = "", ""
     if filters.is_bound and filters.is_valid():
         kind, owner = filters.cleaned_data["kind"], filters.cleaned_data["owner"]
@@ -124,7 +114,7 @@ def _respond_after_toggle(request, activity):
 
 def _toggle(request, pk, service):
     activity = get_object_or_404(
-        actionable_activities(request.user).select_related("deal", "contact", "owner"), pk=pk
+        visible_activities(request.user).select_related("deal", "contact", "owner"), pk=pk
     )
     if not request.user.can_edit:
         raise PermissionDenied

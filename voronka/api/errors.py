@@ -33,6 +33,21 @@ _DESCRIPTIONS = {
 }
 
 
+# Services name a model's fields; the API's bodies name references with an `_id` suffix, so a
+# service's refusal is reported under the body field the client sent.
+SERVICE_TO_API_FIELD = {
+    "owner": "owner_id",
+    "new_owner": "owner_id",
+    "company": "company_id",
+    "contact": "contact_id",
+    "product": "product_id",
+    "lost_reason": "lost_reason_id",
+    "pipeline": "pipeline_id",
+    "stage": "stage_id",
+    "lead_source": "lead_source_id",
+}
+
+
 def error_responses(*codes: int) -> dict[int, type[ErrorOut]]:
     """Declare error responses for an operation: `response={200: Out, **error_responses(...)}`."""
     return {code: ErrorOut for code in codes}
@@ -71,7 +86,8 @@ def _location(loc) -> str:
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
-        fields = {exc.field: [str(exc.message)]} if exc.field else {}
+        field = SERVICE_TO_API_FIELD.get(exc.field, exc.field)
+        fields = {field: [str(exc.message)]} if field else {}
         # The schema already rejects malformed input (422); a well-formed request that breaks a
         # business rule conflicts with the current data, so the API answers 409.
         status = 409 if exc.status == 400 else exc.status

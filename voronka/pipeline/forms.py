@@ -88,7 +88,8 @@ class MoveStageForm(VersionForm):
 class LoseForm(VersionForm):
     lost_reason = forms.ModelChoiceField(
         label=_("Reason"),
-        queryset=LostReason.objects.filter(is_active=True),
+        # Any reason: `deal_lose` refuses an archived one with its own error (one rule, one place).
+        queryset=LostReason.objects.all(),
         error_messages={"required": _("Choose a reason why the deal was lost.")},
     )
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea)

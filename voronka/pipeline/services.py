@@ -72,16 +72,37 @@ def _check_owner(owner: User) -> None:
         raise InvalidOwner(field="owner")
 
 
-MAX_AMOUNT = Decimal("1000000000000")  # 10**12: max_digits=14, decimal_places=2
+# The one limit of every amount (deal, line price, line-item total): the columns hold 14 digits
+# with 2 decimals, so an amount must stay below 10**12; a bigger one is a typo, not a deal.
+MAX_AMOUNT = Decimal("1000000000000")
 
 
-def _check_amount(amount: Decimal) -> Decimal:
+class AmountTooLarge(DomainError):
+    code = "amount_too_large"
+    default_message = _("The amount is too large.")
+
+
+class NoDefaultPipeline(DomainError):
+    code = "no_default_pipeline"
+    default_message = _("There is no default pipeline; choose one.")
+
+
+class LostReasonArchived(DomainError):
+    code = "lost_reason_archived"
+    default_message = _("This lost reason is archived; choose an active one.")
+
+
+class ProductInactive(DomainError):
+    code = "product_inactive"
+    default_message = _("This product is no longer sold; choose an active one.")
+
+
+def _check_amount(amount: Decimal, *, field: str = "amount") -> Decimal:
     amount = Decimal(amount)
     if amount < 0 or not amount.is_finite():
-        raise InvalidAmount(field="amount")
+        raise InvalidAmount(field=field)
     if amount >= MAX_AMOUNT:
-        # The columns hold 14 digits; a bigger total (e.g. from line items) is a typo, not a deal.
-        raise InvalidAmount(_("The amount is too large."), field="amount")
+        raise AmountTooLarge(field=field)
     return amount.quantize(Decimal("0.01"))
 
 
@@ -208,15 +229,20 @@ def deal_create(
 ) -> Deal:
     """Create an open deal and record its first contact and initial stage in history.
 
-    Raises StageNotInPipeline, InvalidOwner, InvalidAmount.
+    Without a pipeline or stage the default pipeline is used (NoDefaultPipeline if none).
+    Raises StageNotInPipeline, InvalidOwner, InvalidAmount, AmountTooLarge, NoDefaultPipeline.
     """
     from voronka.core.models import Organisation
 
     at = at or timezone.now()
     _check_owner(owner)
     amount = _check_amount(amount)
+    if pipeline is None and stage is not None:
+        pipeline = stage.pipeline
     if pipeline is None:
-        pipeline = stage.pipeline if stage else Pipeline.objects.get(is_default=True)
+        pipeline = Pipeline.objects.filter(is_default=True).first()
+        if pipeline is None:
+            raise NoDefaultPipeline(field="pipeline")
     if stage is None:
         stage = _first_stage(pipeline)
     if stage.pipeline_id != pipeline.pk:
@@ -396,14 +422,18 @@ def deal_lose(
     expected_version: int | None = None,
     at: datetime | None = None,
 ) -> Deal:
-    """Mark an open deal lost. A reason is required.
+    """Mark an open deal lost. A reason is required, and an active one for a loss recorded now;
+    a past loss (`at=`: imports, dated API calls) may name a reason archived since.
 
-    Raises LostReasonRequired, DealClosed, StaleVersion.
+    Raises LostReasonRequired, LostReasonArchived, DealClosed, StaleVersion.
     """
+    recorded_now = at is None
     at = at or timezone.now()
     _require_version(deal, expected_version)
     if reason is None:
         raise LostReasonRequired(field="lost_reason")
+    if recorded_now and not reason.is_active:
+        raise LostReasonArchived(field="lost_reason")
     if not deal.is_open:
         raise DealClosed()
     _write_deal(
@@ -529,14 +559,33 @@ def _recompute_amount_from_line_items(deal: Deal, user: User | None) -> Deal:
     return deal_change_amount(deal=deal, amount=total, user=user)
 
 
+def _check_line_total(deal: Deal, *, quantity: Decimal, unit_price: Decimal, exclude=None) -> None:
+    """The deal's amount becomes the sum of its lines, so that sum must stay under MAX_AMOUNT."""
+    others = deal.line_items.all()
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    line_total = ExpressionWrapper(
+        F("quantity") * F("unit_price"), output_field=DecimalField(max_digits=20, decimal_places=2)
+    )
+    total = others.aggregate(total=Sum(line_total))["total"] or Decimal(0)
+    if total + Decimal(quantity) * Decimal(unit_price) >= MAX_AMOUNT:
+        raise AmountTooLarge(field="quantity")
+
+
 @transaction.atomic
 def line_item_add(
     *, deal: Deal, product, quantity: Decimal, unit_price: Decimal | None, user: User | None
 ) -> DealLineItem:
-    """Add a product to the deal; the deal's amount becomes the sum of its line items."""
+    """Add an active product to the deal; the deal's amount becomes the sum of its line items.
+
+    Raises ProductInactive, DomainError (quantity not positive), InvalidAmount, AmountTooLarge.
+    """
+    if not product.is_active:
+        raise ProductInactive(field="product")
     if Decimal(quantity) <= 0:
         raise DomainError(_("The quantity must be positive."), field="quantity")
-    price = _check_amount(product.price if unit_price is None else unit_price)
+    price = _check_amount(product.price if unit_price is None else unit_price, field="unit_price")
+    _check_line_total(deal, quantity=quantity, unit_price=price)
     item = DealLineItem.objects.create(
         deal=deal, product=product, quantity=quantity, unit_price=price
     )
@@ -550,8 +599,10 @@ def line_item_update(
 ) -> DealLineItem:
     if Decimal(quantity) <= 0:
         raise DomainError(_("The quantity must be positive."), field="quantity")
+    unit_price = _check_amount(unit_price, field="unit_price")
+    _check_line_total(item.deal, quantity=quantity, unit_price=unit_price, exclude=item)
     item.quantity = quantity
-    item.unit_price = _check_amount(unit_price)
+    item.unit_price = unit_price
     item.save(update_fields=["quantity", "unit_price"])
     _recompute_amount_from_line_items(item.deal, user)
     return item

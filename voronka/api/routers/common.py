@@ -46,17 +46,3 @@ def unique_on(field: str):
             yield
     except IntegrityError as error:
         raise DuplicateValue(field=field) from error
-
-
-# Services name the model's fields; the API's bodies name references with an `_id` suffix.
-API_FIELD_NAMES = {"owner": "owner_id", "company": "company_id", "contact": "contact_id"}
-
-
-@contextmanager
-def api_field_names():
-    """Report a service's DomainError under the body field the API client sent."""
-    try:
-        yield
-    except DomainError as error:
-        error.field = API_FIELD_NAMES.get(error.field, error.field)
-        raise

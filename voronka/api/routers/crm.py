@@ -24,7 +24,7 @@ from ..schemas.crm import (
     LeadSourceOut,
     LeadSourcePatch,
 )
-from .common import api_field_names, owner_reference, reference, unique_on, visible_or_404
+from .common import owner_reference, reference, unique_on, visible_or_404
 
 router = Router()
 
@@ -68,8 +68,7 @@ def company_create(request, payload: CompanyIn):
     require_editor(request.user)
     data = payload.dict()
     owner = owner_reference(request.user, data.pop("owner_id")) or request.user
-    with api_field_names():
-        company = crm_services.company_create(user=request.user, owner=owner, **data)
+    company = crm_services.company_create(user=request.user, owner=owner, **data)
     return Status(201, company)
 
 
@@ -96,8 +95,7 @@ def company_update(request, company_id: Id, payload: CompanyPatch):
     owner = owner_reference(request.user, data.pop("owner_id", None))
     if owner is not None:
         data["owner"] = owner
-    with api_field_names():
-        return crm_services.company_update(company=company, user=request.user, **data)
+    return crm_services.company_update(company=company, user=request.user, **data)
 
 
 @router.delete(
@@ -157,10 +155,7 @@ def contact_create(request, payload: ContactIn):
     owner = owner_reference(request.user, data.pop("owner_id"))
     owner = owner or request.user
     company = reference(visible_companies(request.user), data.pop("company_id"), "company_id")
-    with api_field_names():
-        contact = crm_services.contact_create(
-            user=request.user, owner=owner, company=company, **data
-        )
+    contact = crm_services.contact_create(user=request.user, owner=owner, company=company, **data)
     return Status(201, contact)
 
 
@@ -191,8 +186,7 @@ def contact_update(request, contact_id: Id, payload: ContactPatch):
         data["company"] = reference(
             visible_companies(request.user), data.pop("company_id"), "company_id"
         )
-    with api_field_names():
-        return crm_services.contact_update(contact=contact, user=request.user, **data)
+    return crm_services.contact_update(contact=contact, user=request.user, **data)
 
 
 @router.delete(

@@ -3,9 +3,7 @@ lose, reopen, reassign, amount), line items and the read-only history. Deals are
 deleted: a deal that went nowhere is closed as lost."""
 
 from datetime import datetime
-from decimal import Decimal
 
-from django.db.models import F, Sum
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Status
@@ -13,7 +11,7 @@ from ninja.pagination import paginate
 
 from voronka.accounts.visibility import visible_companies, visible_contacts, visible_deals
 from voronka.catalog.models import Product
-from voronka.core.errors import DomainError, InvalidMoment, PastMomentNotPermitted
+from voronka.core.errors import InvalidMoment, PastMomentNotPermitted
 from voronka.crm.models import LeadSource
 from voronka.pipeline import services
 from voronka.pipeline.models import DealLineItem, LostReason, Pipeline, Stage
@@ -44,7 +42,6 @@ from .common import InvalidReference, owner_reference, reference, visible_or_404
 
 router = Router(tags=["Deals"])
 
-MAX_AMOUNT = Decimal("999999999999.99")
 ACTION_DOC = "Runs the pipeline service; a stale `expected_version` is a 409 `stale_version`."
 
 
@@ -132,8 +129,6 @@ def deal_create(request, payload: DealIn):
         Pipeline.objects.filter(is_active=True), payload.pipeline_id, "pipeline_id"
     )
     stage = reference(Stage.objects.all(), payload.stage_id, "stage_id")
-    if pipeline is None and stage is None and not Pipeline.objects.filter(is_default=True).exists():
-        raise DomainError(_("There is no default pipeline; choose one."), field="pipeline_id")
     contacts = list(visible_contacts(user).filter(pk__in=payload.contact_ids))
     if len(contacts) != len(set(payload.contact_ids)):
         raise InvalidReference(field="contact_ids")
@@ -147,12 +142,12 @@ def deal_create(request, payload: DealIn):
         contacts=contacts,
         amount=payload.amount,
         currency=payload.currency or "",
-        custom_fields=payload.custom_fields,
         lead_source=reference(LeadSource.objects.all(), payload.lead_source_id, "lead_source_id"),
         expected_close_date=payload.expected_close_date,
         first_contact_at=payload.first_contact_at,
         description=payload.description,
         external_id=payload.external_id,
+        custom_fields=payload.custom_fields,
     )
     return Status(201, _deal(request, deal.pk))
 
@@ -319,8 +314,6 @@ def line_item_list(request, deal_id: Id):
 def line_item_create(request, deal_id: Id, payload: LineItemIn):
     deal = _editable_deal(request, deal_id)
     product = reference(Product.objects.all(), payload.product_id, "product_id")
-    price = product.price if payload.unit_price is None else payload.unit_price
-    _check_total(deal.line_items.all(), payload.quantity * price)
     item = services.line_item_add(
         deal=deal,
         product=product,
@@ -329,18 +322,6 @@ def line_item_create(request, deal_id: Id, payload: LineItemIn):
         user=request.user,
     )
     return Status(201, item)
-
-
-class AmountTooLarge(DomainError):
-    code = "amount_too_large"
-    default_message = _("The deal's amount would be larger than the system stores.")
-
-
-def _check_total(other_items, line_total: Decimal) -> None:
-    """The deal's amount is the sum of its lines and must fit its column (12 digits)."""
-    others = other_items.aggregate(total=Sum(F("quantity") * F("unit_price")))["total"] or 0
-    if line_total + Decimal(others) > MAX_AMOUNT:
-        raise AmountTooLarge(field="quantity")
 
 
 def _line_item(request, deal_id: int, item_id: int) -> DealLineItem:
@@ -360,7 +341,6 @@ def line_item_update(request, deal_id: Id, item_id: Id, payload: LineItemPatch):
     data = payload.dict(exclude_unset=True)
     quantity = data.get("quantity", item.quantity)
     unit_price = data.get("unit_price", item.unit_price)
-    _check_total(item.deal.line_items.exclude(pk=item.pk), quantity * unit_price)
     return services.line_item_update(
         item=item, quantity=quantity, unit_price=unit_price, user=request.user
     )

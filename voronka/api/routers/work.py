@@ -1,6 +1,5 @@
 """Activities, documents, plans and users."""
 
-from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Query, Router, Schema, Status
@@ -17,7 +16,6 @@ from voronka.accounts.visibility import (
 )
 from voronka.activities import services as activity_services
 from voronka.catalog.models import Direction, Product
-from voronka.core.errors import NotPermitted
 from voronka.documents.models import Document
 from voronka.documents.services import DocumentRejected, document_attach, document_delete
 from voronka.plans import services as plan_services
@@ -120,21 +118,12 @@ def activity_read(request, activity_id: Id):
     tags=["Activities"],
     summary="Change, complete or reopen an activity",
 )
-@transaction.atomic
 def activity_update(request, activity_id: Id, payload: ActivityPatch):
     require_editor(request.user)
     activity = visible_or_404(visible_activities(request.user), activity_id)
-    data = payload.dict(exclude_unset=True)
-    done = data.pop("done", None)
-    if data:
-        for name, value in data.items():
-            setattr(activity, name, value.strip() if name == "subject" else value)
-        activity.save(update_fields=[*data, "updated_at"])
-    if done is True:
-        activity_services.activity_complete(activity=activity)
-    elif done is False:
-        activity_services.activity_reopen(activity=activity)
-    return activity
+    return activity_services.activity_update(
+        activity=activity, user=request.user, **payload.dict(exclude_unset=True)
+    )
 
 
 @router.delete(
@@ -144,12 +133,9 @@ def activity_update(request, activity_id: Id, payload: ActivityPatch):
     summary="Delete an activity (its owner or an administrator)",
 )
 def activity_destroy(request, activity_id: Id):
-    user = request.user
-    require_editor(user)
-    activity = visible_or_404(visible_activities(user), activity_id)
-    if not (user.is_admin or activity.owner_id == user.pk):
-        raise NotPermitted()
-    activity.delete()
+    require_editor(request.user)
+    activity = visible_or_404(visible_activities(request.user), activity_id)
+    activity_services.activity_delete(activity=activity, user=request.user)
     return Status(204, None)
 
 

@@ -282,7 +282,7 @@ def test_line_items_recompute_the_amount_through_amount_history(stages, manager)
 def test_a_line_item_total_too_large_for_the_amount_column_is_refused_whole(stages, manager):
     deal = make_deal(owner=manager, amount=Decimal("100"))
     product = ProductFactory(price=Decimal("1500"))
-    with pytest.raises(InvalidAmount):
+    with pytest.raises(services.AmountTooLarge):
         services.line_item_add(
             deal=deal,
             product=product,

@@ -48,7 +48,7 @@ class BoardWinForm(ControlCharacterGuard, forms.Form):
 class BoardLoseForm(ControlCharacterGuard, forms.Form):
     version = forms.IntegerField(min_value=1)
     reason = forms.ModelChoiceField(
-        queryset=LostReason.objects.filter(is_active=True),
+        queryset=LostReason.objects.all(),  # `deal_lose` refuses an archived one
         error_messages={
             "required": gettext_lazy("Choose a reason why the deal was lost."),
             "invalid_choice": gettext_lazy("Choose a reason why the deal was lost."),

@@ -409,8 +409,8 @@ def _deal_line_item(deal, item_pk) -> DealLineItem:
 
 @deal_action("products")
 def line_item_add(request, deal):
-    products = Product.objects.filter(is_active=True)
-    data = valid_form(LineItemForm(request.POST, products=products))
+    # Any product: `line_item_add` refuses an inactive one with its own error.
+    data = valid_form(LineItemForm(request.POST, products=Product.objects.all()))
     check_version(data["version"], deal)
     services.line_item_add(
         deal=deal,
