@@ -48,3 +48,18 @@ def test_the_board_card_of_a_deal_entered_in_the_future_says_zero_days(client):
     assert "0 days" in card
     assert "-1" not in card
     assert deal.status == DealStatus.OPEN
+
+
+@pytest.mark.parametrize("open_deals", [1, 2, 5, 21])
+def test_the_board_summary_reads_right_in_russian_for_any_count(client, open_deals):
+    owner = UserFactory()
+    pipeline = make_pipeline()
+    for _ in range(open_deals):
+        make_deal(owner=owner, pipeline=pipeline)
+    client.force_login(owner)
+    html = client.get(
+        reverse("pipeline:board", args=[pipeline.pk]), HTTP_ACCEPT_LANGUAGE="ru"
+    ).content.decode()
+    summary = html[html.index('data-testid="board-summary"') :]
+    summary = summary[: summary.index("</div>")]
+    assert f'Открытых сделок: <strong data-role="board-count">{open_deals}</strong>' in summary
