@@ -77,6 +77,7 @@ class ValuesForm(ControlCharacterGuard, forms.Form):
         labels: dict[str, str],
         closing: dict[str, list[tuple[str, str]]] | None = None,
         closing_initial: dict | None = None,
+        departments: list[tuple[str, str]] | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -102,6 +103,8 @@ class ValuesForm(ControlCharacterGuard, forms.Form):
                 choices = [("", _("Create it"))]  # an unmapped product name is created
             elif key in {"lead_source", "lost_reason"}:
                 choices.append((NEW, _("Create it")))
+            elif key == "owner":
+                choices.append((NEW, _("Create a user (an admin invites them later)")))
             choices += options.get(key, [])
             names = []
             for number, value in enumerate(values):
@@ -113,6 +116,15 @@ class ValuesForm(ControlCharacterGuard, forms.Form):
                 self.rows.append((name, key, value))
                 names.append(name)
             self.groups.append((labels.get(key, key), names))
+
+        if "owner" in unknown and departments is not None:
+            self.fields["owner_department"] = forms.ChoiceField(
+                label=_("Department of the new users"),
+                choices=[("", _("— none —")), *departments],
+                required=False,
+                initial=str((closing_initial or {}).get("owner_department") or ""),
+            )
+            self.closing_names.append("owner_department")
 
     def options(self) -> dict[str, str] | None:
         if not self.closing_names:

@@ -16,6 +16,7 @@ from voronka.pipeline.models import DealStatus, LostReason, Pipeline, Stage
 from .cells import CellError, parse_status
 from .models import ImportJob
 from .parsing import cell
+from .people import new_owner, owners_create
 from .products import ProductResolver
 
 NEW = "new"  # value-map choice: create a lead source / lost reason with the file's name
@@ -81,6 +82,7 @@ class Resolver:
         self.reason_by_name = {normalise_word(r.name): r.pk for r in self.reasons.values()}
         self.created_new: dict[tuple[str, str], int] = {}
         self.products = ProductResolver(self.value_map)
+        self.new_owners: dict[str, User] = {}
         self._external_ids: set[str] | None = None
 
     # -- choices from the value map
@@ -201,6 +203,8 @@ class Resolver:
                 raise CellError(_("Choose an owner."))
             return importer
         choice = self._mapped("owner", raw)
+        if choice == NEW:  # a user made by this import (saved just before writing)
+            return self.new_owners.setdefault(raw, new_owner(raw))
         if choice:
             return self.owners[int(choice)]
         found = self.owner_by_word.get(normalise_word(raw))
@@ -251,7 +255,16 @@ class Resolver:
         )  # fmt: skip
 
     def create_new_values(self) -> None:
-        """Create the lead sources and lost reasons the user chose to add (before writing)."""
+        """Create the owners, lead sources and lost reasons the user chose to add (before
+        writing)."""
+        for raw, choice in self.value_map.get("owner", {}).items():
+            if choice == NEW:
+                self.owner(raw)
+        owners_create(
+            owners=list(self.new_owners.values()),
+            department_id=(self.job.options or {}).get("owner_department"),
+            user=self.job.created_by,
+        )
         for raw, choice in self.value_map.get("lead_source", {}).items():
             if choice == NEW:
                 source, _created = LeadSource.objects.get_or_create(name=raw.strip()[:120])

@@ -33,6 +33,7 @@ from .errors import FileTooLarge, ImportNotReady, InvalidRowsPresent
 from .fields import VALUE_FIELDS, fields_for, guess_mapping
 from .models import ImportJob, ImportKind, ImportMapping, ImportStatus, OnMatch
 from .parsing import UnreadableFile, header_hash, read_table
+from .people import departments_for_new_owners
 from .resolving import NEW, Resolver, owner_candidates
 from .running import import_run, running_written_message
 from .tasks import run_check, run_import
@@ -203,7 +204,7 @@ def import_job_set_values(
             choice = str(choice or "")
             if not choice:
                 continue
-            if choice == NEW and key not in {"lead_source", "lost_reason", "product_name"}:
+            if choice == NEW and key not in {"owner", "lead_source", "lost_reason", "product_name"}:
                 raise DomainError(_("Map «%(value)s» to an existing record.") % {"value": raw})
             if choice != NEW and not resolver.valid_choice(key, choice):
                 raise DomainError(_("Unknown choice for «%(value)s».") % {"value": raw})
@@ -224,6 +225,14 @@ CLOSING_OPTIONS = {"won_stage": ("last",), "lost_stage": ("column", "first")}
 
 def _clean_options(options: dict, resolver: Resolver) -> dict:
     clean = {}
+    department = str(options.get("owner_department") or "")
+    if department:
+        allowed = departments_for_new_owners(resolver.job.created_by)
+        if not department.isdigit() or not allowed.filter(pk=int(department)).exists():
+            raise DomainError(
+                _("Choose a department for the new owners."), field="owner_department"
+            )
+        clean["owner_department"] = int(department)
     for key, named in CLOSING_OPTIONS.items():
         value = str(options.get(key) or "")
         if not value:
@@ -246,6 +255,14 @@ def closing_choices(job: ImportJob) -> dict[str, list[tuple[str, str]]]:
             *stages,
         ],
     }
+
+
+def new_owner_departments(job: ImportJob) -> list[tuple[str, str]]:
+    """Departments new owners may be put in (the values step's choice)."""
+    return [
+        (str(department.pk), department.name)
+        for department in departments_for_new_owners(job.created_by)
+    ]
 
 
 def asks_about_closing(job: ImportJob) -> bool:

@@ -156,6 +156,7 @@ def values(request, pk: int):
         labels=labels,
         closing=services.closing_choices(job) if services.asks_about_closing(job) else None,
         closing_initial=job.options,
+        departments=services.new_owner_departments(job),
     )
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -175,7 +176,8 @@ def values(request, pk: int):
         "job": job,
         "form": form,
         "groups": groups,
-        "closing": [form[name] for name in form.closing_names],
+        "closing": [form[name] for name in form.closing_names if name != "owner_department"],
+        "owner_department": form["owner_department"] if "owner_department" in form.fields else None,
         "steps": _steps("values"),
     }
     return render(request, "imports/values.html", context, status=status)

@@ -310,3 +310,53 @@ def test_the_same_rows_in_another_order_give_identical_figures_and_returning_fla
             assert returning == earlier_win
 
     check()
+
+
+def test_unknown_owners_can_be_created_as_users_without_a_password_in_a_chosen_department(
+    importer, stages
+):
+    from tests.factories import DepartmentFactory
+    from voronka.accounts.models import User
+
+    east = DepartmentFactory(name="Восток")
+    rows = [
+        ["1", "A", "Darcel Schlecht", "Переговоры", "2024-03-01", ""],
+        ["2", "B", "Иванов Пётр", "Переговоры", "2024-03-01", ""],
+        ["3", "C", "Darcel Schlecht", "Won", "2024-03-01", "2024-03-09"],
+    ]
+    data = csv_bytes(HEADERS, rows)
+    job = services.import_job_create(user=importer, kind="deals", file_name="o.csv", data=data)
+    assert [value.value for value in services.unknown_values(job)["owner"]] == [
+        "Darcel Schlecht", "Иванов Пётр",
+    ]  # fmt: skip
+    services.import_job_set_values(
+        job=job,
+        value_map={"owner": {"Darcel Schlecht": "new", "Иванов Пётр": "new"}},
+        options={"owner_department": str(east.pk)},
+    )
+    report = services.import_check(job=job)
+    assert report["invalid"] == 0, report["errors"]
+    services.import_job_start(job=job, user=importer, valid_only=False, on_match="update")
+    darcel = User.objects.get(first_name="Darcel")
+    petr = User.objects.get(first_name="Пётр")
+    assert (darcel.last_name, darcel.department, darcel.role) == ("Schlecht", east, "manager")
+    assert (petr.last_name, petr.department) == ("Иванов", east)
+    assert not darcel.has_usable_password() and not petr.has_usable_password()
+    assert sorted(Deal.objects.values_list("external_id", "owner__first_name")) == [
+        ("1", "Darcel"), ("2", "Пётр"), ("3", "Darcel"),
+    ]  # fmt: skip
+
+
+def test_a_head_cannot_put_new_owners_in_another_department(db, stages):
+    from tests.factories import DepartmentFactory
+
+    mine, other = DepartmentFactory(name="Мой"), DepartmentFactory(name="Чужой")
+    head = UserFactory(role="head", department=mine)
+    data = csv_bytes(HEADERS, [["1", "A", "Новичок", "Переговоры", "2024-03-01", ""]])
+    job = services.import_job_create(user=head, kind="deals", file_name="o.csv", data=data)
+    with pytest.raises(services.DomainError) as error:
+        services.import_job_set_values(
+            job=job, value_map={"owner": {"Новичок": "new"}},
+            options={"owner_department": str(other.pk)},
+        )  # fmt: skip
+    assert error.value.field == "owner_department"
