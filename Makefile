@@ -48,5 +48,7 @@ messages:
 	cd voronka && ../$(BIN)/django-admin makemessages -l ru --settings=config.settings.dev --pythonpath=..
 	cd voronka && ../$(BIN)/django-admin compilemessages --settings=config.settings.dev --pythonpath=..
 
+# Benchmarks (bench/README.md): BENCH_SIZES=10k,100k,1m BENCH_ENGINES=sqlite,postgres
 bench: install-dev
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/bench_suite.py --sizes $${BENCH_SIZES:-10k} --engines $${BENCH_ENGINES:-sqlite,postgres}
+	$(BIN)/python bench/report.py

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -105,86 +105,112 @@ def _cell_fields(prefix: str = "") -> dict:
     }
 
 
-def _summary_rows(deals: QuerySet[Deal]) -> list[StageDaySummary]:
-    """Every measure for the given deals, grouped by cell (the same queries the pages ran)."""
+def _measure_queries(
+    deals: QuerySet[Deal] | None,
+) -> list[tuple[str, QuerySet, str, str, str, str]]:
+    """(measure, grouped query, key, count, successes, amount expressions over its columns).
+
+    The same GROUP BYs the pages ran over raw rows, per cell: each query's first four columns
+    are pipeline_ref, owner_ref, day, stage_ref.
+    """
     from .velocity import whole_days  # velocity reads this module; import it late
 
-    rows: list[StageDaySummary] = []
-    deal_ids = deals.values("pk")
-    visits = StageVisit.objects.filter(deal__in=deal_ids, pipeline_id=F("deal__pipeline_id"))
+    # None: every deal (a rebuild), without the IN (subquery) that a subset needs.
+    every = {} if deals is None else {"deal__in": deals.values("pk")}
+    visits = StageVisit.objects.filter(pipeline_id=F("deal__pipeline_id"), **every)
     cell = _cell_fields("deal__")
-
-    def add(measure, row, *, key=0, count=0, successes=0, amount=0):
-        rows.append(
-            StageDaySummary(
-                pipeline_id=row["pipeline_ref"],
-                owner_id=row["owner_ref"],
-                cohort_day=row["day"],
-                stage_id=row["stage_ref"],
-                measure=measure,
-                key=key,
-                count=count,
-                successes=successes,
-                amount=amount or 0,
-            )
-        )
-
-    for row in (
+    columns = ("pipeline_ref", "owner_ref", "day", "stage_ref")
+    stays = (
         visits.filter(left_at__isnull=False)
         .annotate(**cell, stage_ref=F("stage_id"), days=whole_days(F("entered_at"), F("left_at")))
-        .values("pipeline_ref", "owner_ref", "day", "stage_ref", "days")
+        .values(*columns, "days")
         .annotate(n=Count("id"))
         .order_by()
-    ):
-        add(SummaryMeasure.STAY, row, key=int(row["days"] or 0), count=row["n"])
-    for row in (
+    )
+    entered = (
         visits.annotate(**cell, stage_ref=F("stage_id"))
-        .values("pipeline_ref", "owner_ref", "day", "stage_ref")
+        .values(*columns)
         .annotate(n=Count("deal_id", distinct=True))
         .order_by()
-    ):
-        add(SummaryMeasure.ENTERED, row, count=row["n"])
-    for row in (
+    )
+    trials = (
         visits.exclude(outcome="")
         .annotate(**cell, stage_ref=F("stage_id"), seller=F("owner_id"))
-        .values("pipeline_ref", "owner_ref", "day", "stage_ref", "seller")
+        .values(*columns, "seller")
         .annotate(
             n=Count("id"),
             ok=Count("id", filter=Q(outcome__in=[VisitOutcome.ADVANCED, VisitOutcome.WON])),
         )
         .order_by()
-    ):
-        add(SummaryMeasure.TRIAL, row, key=row["seller"], count=row["n"], successes=row["ok"])
-    for row in (
-        Deal.objects.filter(pk__in=deal_ids, status=DealStatus.LOST)
+    )
+    lost = (
+        (Deal.objects.all() if deals is None else deals)
+        .filter(status=DealStatus.LOST)
         .annotate(**_cell_fields(), stage_ref=F("stage_id"))
-        .values("pipeline_ref", "owner_ref", "day", "stage_ref")
+        .values(*columns)
         .annotate(n=Count("id"), total=Sum("amount"))
         .order_by()
-    ):
-        add(SummaryMeasure.LOST, row, count=row["n"], amount=row["total"])
-    for row in (
+    )
+    exits = (
         StageChange.objects.filter(
-            deal__in=deal_ids,
+            **every,
             kind__in=[StageChangeKind.MOVED, StageChangeKind.WON, StageChangeKind.LOST],
             from_stage__isnull=False,
         )
         .annotate(**cell, stage_ref=F("from_stage_id"))
-        .values("pipeline_ref", "owner_ref", "day", "stage_ref", "kind", "to_stage_id")
+        .values(*columns, "kind", "to_stage_id")
         .annotate(n=Count("id"))
         .order_by()
-    ):
-        key = EXIT_KEYS.get(row["kind"], row["to_stage_id"])
-        add(SummaryMeasure.EXIT, row, key=key, count=row["n"])
-    return rows
+    )
+    exit_key = (
+        f"CASE WHEN q.kind = '{StageChangeKind.WON.value}' THEN {EXIT_WON} "
+        f"WHEN q.kind = '{StageChangeKind.LOST.value}' THEN {EXIT_LOST} ELSE q.to_stage_id END"
+    )
+    return [
+        (SummaryMeasure.STAY, stays, "COALESCE(q.days, 0)", "q.n", "0", "0"),
+        (SummaryMeasure.ENTERED, entered, "0", "q.n", "0", "0"),
+        (SummaryMeasure.TRIAL, trials, "q.seller", "q.n", "q.ok", "0"),
+        (SummaryMeasure.LOST, lost, "0", "q.n", "0", "COALESCE(q.total, 0)"),
+        (SummaryMeasure.EXIT, exits, exit_key, "q.n", "0", "0"),
+    ]
 
 
-def _replace(rows_to_delete: QuerySet[StageDaySummary], deals: QuerySet[Deal]) -> int:
+def _insert_rows(deals: QuerySet[Deal] | None) -> int:
+    """INSERT … SELECT every measure of these deals: no row travels through Python."""
+    quote = connection.ops.quote_name
+    table = quote(StageDaySummary._meta.db_table)
+    target = ", ".join(
+        quote(StageDaySummary._meta.get_field(name).column)
+        for name in (
+            "pipeline",
+            "owner",
+            "cohort_day",
+            "stage",
+            "measure",
+            "key",
+            "count",
+            "successes",
+            "amount",
+        )
+    )
+    written = 0
+    with connection.cursor() as cursor:
+        for measure, query, key, count, successes, amount in _measure_queries(deals):
+            sql, params = query.query.sql_with_params()
+            cursor.execute(
+                f"INSERT INTO {table} ({target}) "
+                f"SELECT q.pipeline_ref, q.owner_ref, q.day, q.stage_ref, %s, {key}, {count}, "
+                f"{successes}, {amount} FROM ({sql}) q",
+                (str(measure.value), *params),
+            )
+            written += max(cursor.rowcount, 0)
+    return written
+
+
+def _replace(rows_to_delete: QuerySet[StageDaySummary], deals: QuerySet[Deal] | None) -> int:
     with transaction.atomic():
         rows_to_delete.delete()
-        rows = _summary_rows(deals)
-        StageDaySummary.objects.bulk_create(rows, batch_size=5000)
-    return len(rows)
+        return _insert_rows(deals)
 
 
 # --- Keeping it exact ----------------------------------------------------------------------
@@ -196,7 +222,7 @@ def summary_rebuild() -> int:
     Also marks the summary as built, so pages start reading it.
     """
     with transaction.atomic():
-        count = _replace(StageDaySummary.objects.all(), Deal.objects.all())
+        count = _replace(StageDaySummary.objects.all(), None)
         SummaryState.objects.all().delete()
         SummaryState.objects.create(built_at=timezone.now())
     return count
@@ -236,8 +262,7 @@ def summary_add_new_deals(deal_ids: Iterable[int]) -> None:
     """
     deal_ids = list(deal_ids)
     for start in range(0, len(deal_ids), 5000):
-        rows = _summary_rows(Deal.objects.filter(pk__in=deal_ids[start : start + 5000]))
-        StageDaySummary.objects.bulk_create(rows, batch_size=5000)
+        _insert_rows(Deal.objects.filter(pk__in=deal_ids[start : start + 5000]))
 
 
 def keeps_stage_summary(service):
