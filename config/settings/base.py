@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Analytics and exports: a time limit per query and a 503 page past it.
     "voronka.core.query_time_limit.QueryTimeLimitMiddleware",
+    # The same requests read from the replica when DATABASE_REPLICA_URL is set.
+    "voronka.core.replica.ReplicaReadMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -105,6 +107,13 @@ DATABASES = {
         os.environ.get("DATABASE_URL", "sqlite:///var/voronka.sqlite3"), base_dir=BASE_DIR
     )
 }
+if os.environ.get("DATABASE_REPLICA_URL"):
+    # A PostgreSQL streaming replica for analytics and export reads (voronka/core/replica.py).
+    DATABASES["replica"] = {
+        **database_from_url(os.environ["DATABASE_REPLICA_URL"], base_dir=BASE_DIR),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["voronka.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
