@@ -28,12 +28,10 @@ from django.db.models import (
     F,
     FloatField,
     Sum,
-    Value,
     Window,
 )
 from django.db.models.functions import (
     Cast,
-    Coalesce,
     FirstValue,
     Lead,
     RowNumber,
@@ -42,6 +40,7 @@ from django.db.models.functions import (
 )
 
 from voronka.pipeline.models import DealLineItem, DealStatus
+from voronka.pipeline.probability import effective_probability
 
 from .channels import _days, weighted_median
 from .filters import AnalyticsFilter
@@ -53,15 +52,6 @@ LATEST = date(2999, 12, 31)
 def any_time(analytics_filter: AnalyticsFilter) -> AnalyticsFilter:
     """The same dimensions without the cohort period (every first-contact date)."""
     return replace(analytics_filter, date_from=EARLIEST, date_to=LATEST)
-
-
-def win_probability_expression(prefix: str = ""):
-    """The deal's probability now: the computed one, else the stage's manual percentage."""
-    return Coalesce(
-        F(f"{prefix}win_probability"),
-        Cast(F(f"{prefix}stage__probability"), FloatField()) / Value(100.0),
-        output_field=FloatField(),
-    )
 
 
 def _as_date(value) -> date | None:
@@ -104,7 +94,7 @@ def open_deals(analytics_filter: AnalyticsFilter, user):
 
 
 def weighted_forecast(analytics_filter: AnalyticsFilter, user) -> ForecastResult:
-    weighted = Cast("amount", FloatField()) * win_probability_expression()
+    weighted = Cast("amount", FloatField()) * effective_probability()
     rows = (
         open_deals(analytics_filter, user)
         .annotate(month=TruncMonth("expected_close_date"))
@@ -148,7 +138,7 @@ def product_demand(analytics_filter: AnalyticsFilter, user) -> list[ProductDeman
             deals=Count("deal_id", distinct=True),
             total_quantity=Sum("quantity"),
             revenue=Sum(line_total),
-            weighted=Sum(line_total * win_probability_expression("deal__")),
+            weighted=Sum(line_total * effective_probability("deal__")),
         )
         .order_by()
     )

@@ -41,11 +41,12 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from voronka.pipeline.models import Deal, DealStatus, Pipeline, StageChangeKind, StageVisit
+from voronka.pipeline.probability import effective_probability
 
 from .effectiveness import BetaPrior, fit_beta_prior
 
@@ -351,13 +352,6 @@ class WinProbabilityOverview:
     model: WinModel | None  # the fitted model; None when the user may not see team-wide figures
 
 
-def _probability_expression():
-    """The cached estimate, or the stage's manual probability when there is none yet."""
-    return Coalesce(
-        F("win_probability"), Cast(F("stage__probability"), FloatField()) / Value(100.0)
-    )
-
-
 # Refreshed by every recomputation (the command, and after wins and losses); a deal refreshed after
 # a move reads it, so a cold cache (one fit, ~1.5 s at 100k deals) is rare.
 MODEL_CACHE_SECONDS = 24 * 60 * 60
@@ -386,7 +380,7 @@ def win_probability_overview(
     and only to users who see every deal or a team.
     """
     open_deals = analytics_filter.deals(user).filter(status=DealStatus.OPEN)
-    weighted = Cast(F("amount"), FloatField()) * _probability_expression()
+    weighted = Cast(F("amount"), FloatField()) * effective_probability()
     rows = {
         row["stage_id"]: row
         for row in open_deals.values("stage_id")

@@ -9,23 +9,19 @@ fixed number of queries whether the pipeline holds ten deals or ten thousand.
 
 from decimal import Decimal
 
-from django.db.models import Count, F, FloatField, Sum, Value, Window
-from django.db.models.functions import Cast, Coalesce, RowNumber
+from django.db.models import Count, F, FloatField, Sum, Window
+from django.db.models.functions import Cast, RowNumber
 from django.urls import NoReverseMatch, reverse
 
 from voronka.accounts.visibility import visible_deals
 from voronka.core.models import Organisation
 from voronka.pipeline.filters import DealFilterSet
 from voronka.pipeline.models import Deal, DealStatus, Pipeline, Stage
+from voronka.pipeline.probability import effective_probability
 
 CARDS_PER_PAGE = 30
-CURRENCY_SYMBOLS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸", "BYN": "Br", "CNY": "¥"}
 # Filters the board offers; pipeline, stage and status are the board's own axes.
 BOARD_FILTERS = ("q", "owner", "department", "lead_source", "product", "created", "only_rotting")
-
-
-def currency_symbol(code: str) -> str:
-    return CURRENCY_SYMBOLS.get(code, code)
 
 
 def request_organisation(request) -> Organisation:
@@ -70,12 +66,7 @@ class BadFilter(Exception):
 
 def _weighted_amount():
     """amount × the deal's estimated win probability, else the stage's manual probability."""
-    probability = Coalesce(
-        F("win_probability"),
-        Cast(F("stage__probability"), FloatField()) / Value(100.0),
-        output_field=FloatField(),
-    )
-    return Sum(Cast(F("amount"), FloatField()) * probability, output_field=FloatField())
+    return Sum(Cast(F("amount"), FloatField()) * effective_probability(), output_field=FloatField())
 
 
 def column_totals(deals) -> dict[int, dict]:

@@ -34,8 +34,8 @@ from voronka.accounts.visibility import (
     visible_deals,
     visible_users,
 )
-from voronka.analytics.forecast import win_probability_expression
 from voronka.pipeline.models import DealLineItem, DealStatus
+from voronka.pipeline.probability import effective_probability
 
 from .models import Plan, PlanDimension, PlanPeriod
 from .services import period_end_of, period_start_of
@@ -205,7 +205,7 @@ def _grouped(viewer: User, dimension: str, keys: set, start: date, end: date):
             deal__expected_close_date__lt=end,
         ).annotate(month=TruncMonth("deal__expected_close_date"))
         open_rows = pending.values(path, "month").annotate(
-            total_weighted=Sum(line_total * win_probability_expression("deal__")),
+            total_weighted=Sum(line_total * effective_probability("deal__")),
             n=Count("deal_id", distinct=True),
         )
     else:
@@ -217,7 +217,7 @@ def _grouped(viewer: User, dimension: str, keys: set, start: date, end: date):
         pending = deals.filter(
             status=DealStatus.OPEN, expected_close_date__gte=start, expected_close_date__lt=end
         ).annotate(month=TruncMonth("expected_close_date"))
-        weighted = Cast("amount", FloatField()) * win_probability_expression()
+        weighted = Cast("amount", FloatField()) * effective_probability()
         open_rows = pending.values(path, "month").annotate(
             total_weighted=Sum(weighted), n=Count("pk")
         )

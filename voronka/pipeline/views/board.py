@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from voronka.core.formatting import currency_symbol
 from voronka.pipeline.board_selector import (
     BOARD_FILTERS,
     CARDS_PER_PAGE,
@@ -22,7 +23,6 @@ from voronka.pipeline.board_selector import (
     board_filterset_unfiltered,
     card_order,
     column_totals,
-    currency_symbol,
     decorate_cards,
     filter_querystring,
     filtered_deals,

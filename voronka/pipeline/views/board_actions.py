@@ -18,12 +18,12 @@ from django.views.decorators.http import require_POST
 from voronka.accounts.visibility import visible_deals
 from voronka.core.control_characters import ControlCharacterGuard
 from voronka.core.errors import DomainError
+from voronka.core.formatting import currency_symbol
 from voronka.pipeline import services
 from voronka.pipeline.board_selector import (
     BadFilter,
     board_filterset,
     column_totals,
-    currency_symbol,
     decorate_cards,
     filtered_deals,
     request_organisation,
