@@ -22,6 +22,7 @@ urlpatterns = [
     path("feedback/", include("voronka.feedback.urls")),
     path("analytics/", include("voronka.analytics.urls")),
     path("imports/", include("voronka.imports.urls")),
+    path("backups/", include("voronka.backups.urls")),
     path("settings/", include("voronka.administration.urls")),
     path("api/v1/", include("voronka.api.urls")),
 ]

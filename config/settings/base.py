@@ -47,9 +47,9 @@ INSTALLED_APPS = [
     "voronka.core",
     "voronka.accounts",
     "voronka.crm",
+    "voronka.customfields",
     "voronka.catalog",
     "voronka.pipeline",
-    "voronka.customfields",
     "voronka.activities",
     "voronka.documents",
     "voronka.emails",
@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "voronka.analytics",
     "voronka.api",
     "voronka.imports",
+    "voronka.backups",
     "voronka.demo",
     "voronka.administration",
 ]

@@ -79,7 +79,9 @@ def backed_up_models() -> list[type[models.Model]]:
     ours = [
         model
         for model in apps.get_models()
-        if model.__module__.startswith("voronka.") and not model._meta.proxy
+        if model.__module__.startswith("voronka.")
+        and not model._meta.proxy
+        and not getattr(model, "backup_excluded", False)
     ]
     return [Group, *ours]
 

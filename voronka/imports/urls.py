@@ -13,5 +13,4 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.job_cancel, name="job_cancel"),
     path("<int:pk>/resume/", views.job_resume, name="job_resume"),
     path("export/<slug:entity>.<str:fmt>", views.export, name="export"),
-    path("backup/", views.backup, name="backup"),
 ]

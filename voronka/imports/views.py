@@ -4,12 +4,11 @@ Only admins and heads import (others get 403); a head sees only own import jobs 
 404). Views only adapt: the services read the file, check it and write the rows.
 """
 
-import tempfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +18,6 @@ from voronka.core.errors import DomainError
 from voronka.core.tabular_export import EXPORT_FORMATS, tabular_response
 
 from . import services
-from .backup import backup_write
 from .checking import assumption_counts
 from .exports import EXPORTS
 from .fields import fields_for
@@ -295,16 +293,3 @@ def export(request, entity: str, fmt: str):
         raise Http404
     stem = f"{entity}-{timezone.localdate():%Y%m%d}"
     return tabular_response(stem, spec.headers(), spec.values(request.user), fmt)
-
-
-@login_required
-@require_GET
-def backup(request):
-    """The whole database and its files as one zip (restore with `manage.py restore_data`)."""
-    if not request.user.is_admin:
-        raise PermissionDenied(_("Only admins may download a backup."))
-    archive = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-    backup_write(archive)
-    archive.seek(0)
-    name = f"voronka-backup-{timezone.localtime():%Y%m%d-%H%M}.zip"
-    return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")

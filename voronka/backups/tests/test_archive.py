@@ -14,9 +14,7 @@ from django.db import connection
 from tests.factories import LeadSourceFactory, LostReasonFactory, UserFactory
 from voronka.analytics.filters import AnalyticsFilter
 from voronka.analytics.funnel import funnel
-from voronka.documents.models import Document
-from voronka.documents.services import document_attach
-from voronka.imports.backup import (
+from voronka.backups.archive import (
     BackupSchemaMismatch,
     BackupUnreadable,
     DatabaseNotEmpty,
@@ -24,10 +22,11 @@ from voronka.imports.backup import (
     backup_restore,
     backup_write,
 )
+from voronka.documents.models import Document
+from voronka.documents.services import document_attach
+from voronka.imports.tests.helpers import DEAL_HEADERS, csv_bytes, import_file
+from voronka.imports.tests.test_import_deals import deal_rows
 from voronka.pipeline.models import Deal, Pipeline
-
-from .helpers import DEAL_HEADERS, csv_bytes, import_file
-from .test_import_deals import deal_rows
 
 
 def _counts() -> dict[str, int]:

@@ -2,7 +2,6 @@
 
 import csv
 import io
-import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -55,7 +54,7 @@ def test_managers_and_viewers_get_403_on_every_import_page(client, admin):
             reverse("imports:check", args=[job_pk]),
             reverse("imports:job", args=[job_pk]),
             reverse("imports:export", args=["deals", "csv"]),
-            reverse("imports:backup"),
+            reverse("backups:list"),
         ):
             assert client.get(url).status_code == 403, (role, url)
 
@@ -67,7 +66,7 @@ def test_a_head_sees_only_own_import_jobs_and_cannot_download_a_backup(client, a
     assert client.get(reverse("imports:start")).status_code == 200
     assert client.get(reverse("imports:job", args=[job.pk])).status_code == 404
     assert client.get(reverse("imports:columns", args=[job.pk])).status_code == 404
-    assert client.get(reverse("imports:backup")).status_code == 403
+    assert client.get(reverse("backups:list")).status_code == 403
 
 
 @pytest.mark.parametrize(
@@ -279,12 +278,3 @@ def test_the_start_page_costs_the_same_queries_with_many_jobs(
         )
     with django_assert_max_num_queries(8):
         assert client.get(reverse("imports:start")).status_code == 200
-
-
-def test_an_admin_downloads_a_backup_archive(client, admin):
-    client.force_login(admin)
-    response = client.get(reverse("imports:backup"))
-    assert response.status_code == 200
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-    assert "manifest.json" in archive.namelist()
-    assert "data/accounts.user.jsonl" in archive.namelist()

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from voronka.imports.backup import backup_write
+from voronka.backups.archive import backup_write
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from voronka.backups.archive import backup_restore
 from voronka.core.errors import DomainError
-from voronka.imports.backup import backup_restore
 
 
 class Command(BaseCommand):
