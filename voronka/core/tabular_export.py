@@ -4,9 +4,14 @@ Every cell passes through `export_cell`, which keeps a spreadsheet from running 
 typed: text that a spreadsheet would read as a formula (it starts with = + - @, a tab or a
 carriage return) gets a leading apostrophe, the OWASP "CSV injection" defence, and control
 characters that XLSX cannot hold are stripped. Numbers stay numbers, negative ones included.
+
+Formats: XLSX cells are real numbers and dates with a number format, so the spreadsheet shows
+them in its reader's language. CSV stays machine-readable whatever the page language: a dot
+as the decimal mark, no thousands separator, ISO dates (2026-01-05), «;» between fields.
 """
 
 import csv
+import math
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -53,6 +58,14 @@ def export_row(row: Sequence) -> list:
     return ["" if value is None else export_cell(value) for value in row]
 
 
+# Number formats Excel and LibreOffice show in the reader's own locale: «1 234,50» and
+# «05.01.2026» in Russian, «1,234.50» and «1/5/2026» in English. The cell keeps the number.
+XLSX_INTEGER_FORMAT = "#,##0"
+XLSX_DECIMAL_FORMAT = "#,##0.00"
+XLSX_DATE_FORMAT = "mm-dd-yy"  # built-in format 14: the reader's short date
+XLSX_DATETIME_FORMAT = "m/d/yy h:mm"  # built-in format 22: the reader's date and time
+
+
 def _xlsx_cell(sheet, value) -> WriteOnlyCell:
     value = export_cell(value)
     cell = WriteOnlyCell(sheet, value=value)
@@ -61,6 +74,12 @@ def _xlsx_cell(sheet, value) -> WriteOnlyCell:
         cell.data_type = "s"
     elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         cell.data_type = "n"
+        is_whole = isinstance(value, int) or (math.isfinite(value) and float(value).is_integer())
+        cell.number_format = XLSX_INTEGER_FORMAT if is_whole else XLSX_DECIMAL_FORMAT
+    elif isinstance(value, datetime):
+        cell.number_format = XLSX_DATETIME_FORMAT
+    elif isinstance(value, date):
+        cell.number_format = XLSX_DATE_FORMAT
     return cell
 
 
