@@ -15,38 +15,43 @@ from django.db.models import DecimalField, ExpressionWrapper, F, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from voronka.accounts.models import Role, User
+from voronka.accounts.models import User
 from voronka.analytics.summary import keeps_stage_summary
 from voronka.core import events
-from voronka.customfields.services import custom_values_clean
 from voronka.core.errors import (
     DealClosed,
     DealNotClosed,
     DomainError,
-    InvalidAmount,
-    InvalidOwner,
     LostReasonRequired,
-    StageExitRequirementMissing,
     StageNotInPipeline,
     StaleVersion,
 )
+from voronka.customfields.services import custom_values_clean
 
+from .deal_rules import (  # the errors and MAX_AMOUNT are imported from here by callers
+    MAX_AMOUNT,
+    AmountTooLarge,
+    LostReasonArchived,
+    NoDefaultPipeline,
+    ProductInactive,
+    check_amount,
+    check_owner,
+    require_exit_requirements,
+    unmet_exit_requirements,  # noqa: F401
+)
 from .models import (
     AmountChange,
     Deal,
     DealLineItem,
     DealStatus,
-    ExitRequirementKind,
     LostReason,
     OwnerChange,
     Pipeline,
     PlaybookStep,
     PlaybookStepCompletion,
-    RequiredDealField,
     Stage,
     StageChange,
     StageChangeKind,
-    StageExitRequirement,
     StageVisit,
     VisitOutcome,
 )
@@ -65,45 +70,6 @@ EDITABLE_DEAL_FIELDS = frozenset(
         "custom_fields",
     }
 )
-
-
-def _check_owner(owner: User) -> None:
-    if not owner.is_active or owner.role == Role.VIEWER:
-        raise InvalidOwner(field="owner")
-
-
-# The one limit of every amount (deal, line price, line-item total): the columns hold 14 digits
-# with 2 decimals, so an amount must stay below 10**12; a bigger one is a typo, not a deal.
-MAX_AMOUNT = Decimal("1000000000000")
-
-
-class AmountTooLarge(DomainError):
-    code = "amount_too_large"
-    default_message = _("The amount is too large.")
-
-
-class NoDefaultPipeline(DomainError):
-    code = "no_default_pipeline"
-    default_message = _("There is no default pipeline; choose one.")
-
-
-class LostReasonArchived(DomainError):
-    code = "lost_reason_archived"
-    default_message = _("This lost reason is archived; choose an active one.")
-
-
-class ProductInactive(DomainError):
-    code = "product_inactive"
-    default_message = _("This product is no longer sold; choose an active one.")
-
-
-def _check_amount(amount: Decimal, *, field: str = "amount") -> Decimal:
-    amount = Decimal(amount)
-    if amount < 0 or not amount.is_finite():
-        raise InvalidAmount(field=field)
-    if amount >= MAX_AMOUNT:
-        raise AmountTooLarge(field=field)
-    return amount.quantize(Decimal("0.01"))
 
 
 def _require_version(deal: Deal, expected_version: int | None, *, in_database: bool = False):
@@ -156,49 +122,6 @@ def _open_visit(deal: Deal, *, stage: Stage, at: datetime) -> None:
     )
 
 
-def unmet_exit_requirements(deal: Deal, stage: Stage | None = None) -> list[StageExitRequirement]:
-    """The exit requirements of `stage` (default: the deal's stage) this deal does not meet yet."""
-    stage = stage or deal.stage
-    unmet = []
-    for requirement in stage.exit_requirements.all():
-        if requirement.kind == ExitRequirementKind.DOCUMENT:
-            met = deal.documents.filter(kind=requirement.document_kind).exists()
-        elif requirement.kind == ExitRequirementKind.FIELD:
-            met = _deal_field_is_filled(deal, requirement.field_name)
-        else:
-            step_ids = set(stage.playbook_steps.values_list("pk", flat=True))
-            done_ids = set(
-                deal.playbook_completions.filter(step__stage=stage).values_list(
-                    "step_id", flat=True
-                )
-            )
-            met = step_ids <= done_ids
-        if not met:
-            unmet.append(requirement)
-    return unmet
-
-
-def _deal_field_is_filled(deal: Deal, field_name: str) -> bool:
-    if field_name == RequiredDealField.AMOUNT:
-        return deal.amount > 0
-    if field_name == RequiredDealField.CONTACT:
-        return deal.contacts.exists()
-    if field_name == RequiredDealField.LINE_ITEMS:
-        return deal.line_items.exists()
-    return bool(getattr(deal, field_name, None))
-
-
-def _require_exit_requirements(deal: Deal) -> None:
-    unmet = unmet_exit_requirements(deal)
-    if unmet:
-        raise StageExitRequirementMissing(
-            StageExitRequirementMissing.default_message
-            + " "
-            + "; ".join(str(requirement) for requirement in unmet),
-            details={"unmet": [str(requirement) for requirement in unmet]},
-        )
-
-
 def _first_stage(pipeline: Pipeline) -> Stage:
     stage = pipeline.stages.order_by("order").first()
     if stage is None:
@@ -235,8 +158,8 @@ def deal_create(
     from voronka.core.models import Organisation
 
     at = at or timezone.now()
-    _check_owner(owner)
-    amount = _check_amount(amount)
+    check_owner(owner)
+    amount = check_amount(amount)
     if pipeline is None and stage is not None:
         pipeline = stage.pipeline
     if pipeline is None:
@@ -314,7 +237,7 @@ def deal_move_stage(
         return deal
     forward = stage.order > current.order
     if forward:
-        _require_exit_requirements(deal)
+        require_exit_requirements(deal)
     fields = {"stage": stage, "stage_entered_at": at}
     if stage.order > deal.furthest_stage.order:
         fields["furthest_stage"] = stage
@@ -354,7 +277,7 @@ def deal_change_amount(
     """
     at = at or timezone.now()
     _require_version(deal, expected_version)
-    amount = _check_amount(amount)
+    amount = check_amount(amount)
     old_amount = deal.amount
     if amount == old_amount:
         _require_version(deal, expected_version, in_database=True)
@@ -392,7 +315,7 @@ def deal_win(
     _require_version(deal, expected_version)
     if not deal.is_open:
         raise DealClosed()
-    _require_exit_requirements(deal)
+    require_exit_requirements(deal)
     last_stage = deal.pipeline.stages.order_by("-order").first()
     _write_deal(
         deal, expected_version, status=DealStatus.WON, closed_at=at, furthest_stage=last_stage
@@ -512,7 +435,7 @@ def deal_reassign(
     """
     at = at or timezone.now()
     _require_version(deal, expected_version)
-    _check_owner(new_owner)
+    check_owner(new_owner)
     old_owner_id = deal.owner_id
     if new_owner.pk == old_owner_id:
         _require_version(deal, expected_version, in_database=True)
@@ -584,7 +507,7 @@ def line_item_add(
         raise ProductInactive(field="product")
     if Decimal(quantity) <= 0:
         raise DomainError(_("The quantity must be positive."), field="quantity")
-    price = _check_amount(product.price if unit_price is None else unit_price, field="unit_price")
+    price = check_amount(product.price if unit_price is None else unit_price, field="unit_price")
     _check_line_total(deal, quantity=quantity, unit_price=price)
     item = DealLineItem.objects.create(
         deal=deal, product=product, quantity=quantity, unit_price=price
@@ -599,7 +522,7 @@ def line_item_update(
 ) -> DealLineItem:
     if Decimal(quantity) <= 0:
         raise DomainError(_("The quantity must be positive."), field="quantity")
-    unit_price = _check_amount(unit_price, field="unit_price")
+    unit_price = check_amount(unit_price, field="unit_price")
     _check_line_total(item.deal, quantity=quantity, unit_price=unit_price, exclude=item)
     item.quantity = quantity
     item.unit_price = unit_price
