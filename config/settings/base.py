@@ -214,6 +214,8 @@ AXES_LOCKOUT_CALLABLE = "voronka.accounts.lockouts.lockout_response"
 # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy rewrites it.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 AXES_VERBOSE = False
+# Successful sign-ins are not logged row by row: the table would only grow, and nothing reads it.
+AXES_DISABLE_ACCESS_LOG = True
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
