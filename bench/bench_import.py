@@ -1,0 +1,158 @@
+"""Importer speed against a bulk-load reference measured in the same run.
+
+    .venv/bin/python bench/bench_import.py [--rows 100000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/voronka_bench .venv/bin/python bench/bench_import.py
+
+Works in a throw-away test database (created and dropped here; your data is not touched).
+Generates a deals export of N rows (outcomes in the stage column, products with spelling
+variants, owners, companies, bare dates), imports it through the same services as the wizard
+(check + import, the full history: stage changes, stage visits, line items), then empties the
+tables and loads exactly the rows the importer wrote with the database's fastest plain path:
+COPY on PostgreSQL, executemany on SQLite. Reports deals/s and the ratio importer/reference.
+Targets (issue 9): at least 2,000 deals/s and within 2× of the reference.
+"""
+
+import argparse
+import csv
+import io
+import random
+import time
+from datetime import date, timedelta
+
+import _setup  # noqa: F401  (Django set-up)
+from django.db import connection, connections
+from django.test.utils import setup_test_environment
+
+TABLES = [  # written by the importer, in insertion order
+    "crm_company", "crm_contact", "pipeline_deal", "pipeline_deal_contacts",
+    "pipeline_stagechange", "pipeline_stagevisit", "pipeline_amountchange",
+    "pipeline_deallineitem",
+]  # fmt: skip
+HEADERS = ["opportunity_id", "Deal", "sales_agent", "product", "quantity", "unit price",
+           "account", "INN", "deal_stage", "engage_date", "close_date"]  # fmt: skip
+
+
+def generated_file(rows: int, owners: list[str], stages: list[str]) -> bytes:
+    rnd = random.Random(9)
+    products = ["Сервер R200", "сервер R-200", "Кабель", "Лицензия «Про»", "лицензия про"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADERS)
+    start = date(2016, 1, 1)
+    for number in range(rows):
+        created = start + timedelta(days=rnd.randrange(700))
+        stage = rnd.choices([*stages, "Won", "Lost"], [1] * len(stages) + [3, 4])[0]
+        closed = (
+            created + timedelta(days=rnd.randrange(0, 120)) if stage in {"Won", "Lost"} else None
+        )
+        company = rnd.randrange(max(1, rows // 20))
+        writer.writerow([
+            f"OPP-{number}", f"Deal {number}", rnd.choice(owners), rnd.choice(products),
+            rnd.randrange(1, 5), rnd.randrange(100, 50_000), f"Account {company}",
+            f"77{company:08d}", stage, created.isoformat(), closed.isoformat() if closed else "",
+        ])  # fmt: skip
+    return buffer.getvalue().encode()
+
+
+def _seed():
+    from tests.factories import ProductFactory, UserFactory, make_pipeline
+
+    pipeline = make_pipeline()
+    ProductFactory(name="Сервер R200", sku="R200")
+    admin = UserFactory(role="admin", username="bench-admin")
+    owners = [UserFactory(username=f"agent{n}").username for n in range(30)]
+    return admin, owners, [stage.name for stage in pipeline.stages.order_by("order")]
+
+
+def _import(admin, data: bytes):
+    from voronka.imports import services
+
+    job = services.import_job_create(user=admin, kind="deals", file_name="bench.csv", data=data)
+    started = time.perf_counter()
+    report = services.import_check(job=job)
+    checked = time.perf_counter()
+    job = services.import_job_start(
+        job=job, user=admin, valid_only=False, on_match="update", in_background=False
+    )
+    finished = time.perf_counter()
+    assert report["invalid"] == 0, report["errors"][:5]
+    assert job.status == "done", job.message
+    return job, checked - started, finished - checked
+
+
+def _dump() -> dict[str, tuple[list[str], list[tuple]]]:
+    dumped = {}
+    with connection.cursor() as cursor:
+        for table in TABLES:
+            cursor.execute(f"SELECT * FROM {table}")
+            columns = [column[0] for column in cursor.description]
+            dumped[table] = (columns, cursor.fetchall())
+    return dumped
+
+
+def _empty():
+    with connection.cursor() as cursor:
+        for table in reversed(TABLES):
+            cursor.execute(f"DELETE FROM {table}")
+
+
+def _reference_load(dumped) -> float:
+    """The same rows through the fastest plain path of the database, in one transaction."""
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for table in TABLES:
+                columns, rows = dumped[table]
+                names = ", ".join(f'"{column}"' for column in columns)
+                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        else:
+            for table in TABLES:
+                columns, rows = dumped[table]
+                marks = ", ".join(["%s"] * len(columns))
+                names = ", ".join(f'"{column}"' for column in columns)
+                cursor.executemany(
+                    f"INSERT INTO {table} ({names}) VALUES ({marks})",
+                    rows,
+                )
+    return time.perf_counter() - started
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    arguments = parser.parse_args()
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        from django.db import transaction
+
+        admin, owners, stages = _seed()
+        data = generated_file(arguments.rows, owners, stages)
+        job, check_seconds, import_seconds = _import(admin, data)
+        deals = job.created_count
+        dumped = _dump()
+        counts = {table: len(rows) for table, (_columns, rows) in dumped.items()}
+        _empty()
+        started = time.perf_counter()
+        with transaction.atomic():
+            _reference_load(dumped)
+        reference_seconds = time.perf_counter() - started  # the commit included
+        rate = deals / import_seconds
+        reference_rate = deals / reference_seconds
+        print(f"{connection.vendor}: {arguments.rows} rows, {deals} deals created")
+        print("rows written: " + ", ".join(f"{table} {count}" for table, count in counts.items()))
+        print(f"check (read + resolve every row): {check_seconds:.1f} s")
+        print(f"import: {import_seconds:.1f} s = {rate:,.0f} deals/s")
+        print(f"reference load of the same rows: {reference_seconds:.1f} s = "
+              f"{reference_rate:,.0f} deals/s")  # fmt: skip
+        print(f"importer / reference: {import_seconds / reference_seconds:.2f}×  "
+              f"(targets: ≥ 2,000 deals/s and ≤ 2×)")  # fmt: skip
+    finally:
+        connections.close_all()
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
