@@ -21,6 +21,7 @@ from voronka.accounts.visibility import (
 )
 from voronka.catalog.models import Product
 from voronka.crm.models import LeadSource
+from voronka.customfields.services import custom_field_targets
 from voronka.pipeline.models import StageChange
 
 
@@ -30,12 +31,22 @@ class EntityExport:
     label: str
     columns: tuple[tuple[str, str], ...]  # (header, values_list path)
     rows: Callable[[User], QuerySet]
+    custom_fields_of: str = ""  # "deal" or "company": a column per active custom field
+
+    def all_columns(self) -> list[tuple[str, str]]:
+        columns = list(self.columns)
+        if self.custom_fields_of:
+            columns += [
+                (definition.label, f"custom_fields__{definition.code}")
+                for definition in custom_field_targets(self.custom_fields_of)
+            ]
+        return columns
 
     def headers(self) -> list[str]:
-        return [str(header) for header, _path in self.columns]
+        return [str(header) for header, _path in self.all_columns()]
 
     def values(self, user: User) -> Iterable[tuple]:
-        paths = [path for _header, path in self.columns]
+        paths = [path for _header, path in self.all_columns()]
         return self.rows(user).order_by("pk").values_list(*paths).iterator(chunk_size=2000)
 
 
@@ -65,6 +76,7 @@ EXPORTS: dict[str, EntityExport] = {
                 (_("Lost reason"), "lost_reason__name"),
             ),  # fmt: skip
             visible_deals,
+            custom_fields_of="deal",
         ),
         EntityExport(
             "companies",
@@ -80,6 +92,7 @@ EXPORTS: dict[str, EntityExport] = {
                 (_("Created"), "created_at"),
             ),  # fmt: skip
             visible_companies,
+            custom_fields_of="company",
         ),
         EntityExport(
             "contacts",

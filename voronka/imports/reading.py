@@ -191,6 +191,9 @@ class RowReader:
         product_id = attempt("product_name", self.resolver.products.resolve)
         if quantity is None or (text("unit_price") and unit_price is None):
             return
+        if unit_price is None and text("amount") and values.get("amount") is not None:
+            # A deal's value and its product: the line is worth the deal's value.
+            unit_price = (values["amount"] / quantity).quantize(Decimal("0.01"))
         values["line_item"] = LineItemValue(
             product_id=product_id, name=values["product_name"], quantity=quantity,
             unit_price=unit_price,

@@ -4,7 +4,6 @@ Only admins and heads import (others get 403); a head sees only own import jobs 
 404). Views only adapt: the services read the file, check it and write the rows.
 """
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied

@@ -107,3 +107,14 @@ def test_a_products_file_creates_and_updates_the_catalogue(importer):
         ("Сервер R200 (новая цена)", "R200", Decimal("130.00"), "Серверы"),
         ("Сетевой кабель", "IMP-СЕТЕВОЙКАБЕЛЬ", Decimal("9.50"), "Кабели"),
     ]
+
+
+def test_a_row_with_a_deal_value_and_a_product_without_a_price_keeps_the_value(importer):
+    data = csv_bytes(["ID", "Название", "Этап", "Товар", "Сумма"],
+                     [["V1", "Сделка", "Переговоры", "Сервер R200", "5000"]])  # fmt: skip
+    import_file(importer, data)
+    deal = Deal.objects.get()
+    assert deal.amount == Decimal("5000.00")
+    assert list(deal.line_items.values_list("quantity", "unit_price")) == [
+        (Decimal("1.00"), Decimal("5000.00"))
+    ]
