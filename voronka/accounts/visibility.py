@@ -91,3 +91,19 @@ def visible_activities(user: User, queryset: QuerySet | None = None) -> QuerySet
     if by_owner == Q():  # admins and viewers: everything; `Q() | other` would narrow to other
         return activities
     return activities.filter(by_owner | Q(deal__in=visible_deals(user).values("pk")))
+
+
+def visible_documents(user: User, queryset: QuerySet | None = None) -> QuerySet:
+    """Documents attached to deals the user can see."""
+    from voronka.documents.models import Document
+
+    documents = Document.objects.all() if queryset is None else queryset
+    return documents.filter(deal__in=visible_deals(user).values("pk"))
+
+
+def visible_feedback(user: User, queryset: QuerySet | None = None) -> QuerySet:
+    """Customer feedback requests and answers on deals the user can see."""
+    from voronka.feedback.models import Feedback
+
+    feedback = Feedback.objects.all() if queryset is None else queryset
+    return feedback.filter(deal__in=visible_deals(user).values("pk"))

@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext_lazy as _
 
 from voronka.core.errors import DomainError
@@ -48,3 +50,27 @@ def product_save(
     product.price, product.unit, product.is_active = price, unit, is_active
     product.save()
     return product
+
+
+class CatalogueRowInUse(DomainError):
+    code = "in_use"
+    status = 409
+    default_message = _("The row is still used by other rows, so it cannot be deleted.")
+
+
+def _delete_unless_used(row) -> None:
+    try:
+        with transaction.atomic():
+            row.delete()
+    except ProtectedError as error:
+        raise CatalogueRowInUse() from error
+
+
+def direction_delete(*, direction: Direction) -> None:
+    """Delete a product line no product uses (CatalogueRowInUse otherwise)."""
+    _delete_unless_used(direction)
+
+
+def product_delete(*, product: Product) -> None:
+    """Delete a product no deal line uses (CatalogueRowInUse otherwise; deactivate it instead)."""
+    _delete_unless_used(product)

@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET, require_POST
 
-from voronka.accounts.visibility import visible_deals
+from voronka.accounts.visibility import visible_documents
 from voronka.core.errors import DomainError, NotPermitted
 from voronka.pipeline.views.deal import (
     card_success,
@@ -23,8 +23,7 @@ from .models import Document
 
 
 def _visible_document(user, pk) -> Document:
-    documents = Document.objects.filter(deal__in=visible_deals(user).values("pk"))
-    return get_object_or_404(documents.select_related("deal"), pk=pk)
+    return get_object_or_404(visible_documents(user).select_related("deal"), pk=pk)
 
 
 @login_required

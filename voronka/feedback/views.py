@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from voronka.accounts.visibility import visible_deals
+from voronka.accounts.visibility import visible_deals, visible_feedback
 from voronka.core.errors import DomainError
 from voronka.core.models import Organisation
 from voronka.emails.views import deal_url
@@ -109,7 +109,7 @@ def feedback_list(request):
     """Answers (and open requests) on the deals a head or admin can see."""
     if not request.user.can_manage_team:
         raise PermissionDenied
-    rows = Feedback.objects.filter(deal__in=visible_deals(request.user).values("pk"))
+    rows = visible_feedback(request.user)
     summary = rows.aggregate(
         answered=Count("pk", filter=Q(submitted_at__isnull=False)),
         waiting=Count("pk", filter=Q(submitted_at__isnull=True)),

@@ -2,14 +2,13 @@
 lost reasons, pipelines and stages. Writes go through the catalog and administration services."""
 
 from django.db import transaction
-from django.db.models import ProtectedError
 from ninja import Router, Status
 from ninja.pagination import paginate
 
 from voronka.administration import services as settings_services
+from voronka.catalog import services as catalog_services
 from voronka.catalog.models import Direction, Product
 from voronka.catalog.services import direction_save, product_save
-from voronka.core.errors import DomainError
 from voronka.pipeline.models import LostReason, Pipeline, Stage
 
 from ..auth import require_admin
@@ -34,20 +33,6 @@ from ..schemas.reference import (
 from .common import reference, unique_on, visible_or_404
 
 router = Router()
-
-
-class InUse(DomainError):
-    code = "in_use"
-    status = 409
-    default_message = "The row is still used by other rows, so it cannot be deleted."
-
-
-def _delete(row) -> None:
-    try:
-        with transaction.atomic():
-            row.delete()
-    except ProtectedError as error:
-        raise InUse() from error
 
 
 # Product lines ---------------------------------------------------------------------------------
@@ -108,7 +93,9 @@ def direction_update(request, direction_id: Id, payload: DirectionIn):
 )
 def direction_destroy(request, direction_id: Id):
     require_admin(request.user)
-    _delete(visible_or_404(Direction.objects.all(), direction_id))
+    catalog_services.direction_delete(
+        direction=visible_or_404(Direction.objects.all(), direction_id)
+    )
     return Status(204, None)
 
 
@@ -195,7 +182,7 @@ def product_update(request, product_id: Id, payload: ProductPatch):
 )
 def product_destroy(request, product_id: Id):
     require_admin(request.user)
-    _delete(visible_or_404(Product.objects.all(), product_id))
+    catalog_services.product_delete(product=visible_or_404(Product.objects.all(), product_id))
     return Status(204, None)
 
 

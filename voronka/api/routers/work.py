@@ -12,11 +12,11 @@ from voronka.accounts.visibility import (
     visible_companies,
     visible_contacts,
     visible_deals,
+    visible_documents,
     visible_users,
 )
 from voronka.activities import services as activity_services
 from voronka.catalog.models import Direction, Product
-from voronka.documents.models import Document
 from voronka.documents.services import DocumentRejected, document_attach, document_delete
 from voronka.plans import services as plan_services
 from voronka.plans.selectors import visible_plans
@@ -143,7 +143,7 @@ def activity_destroy(request, activity_id: Id):
 
 
 def _documents(user):
-    return Document.objects.filter(deal__in=visible_deals(user).values("pk"))
+    return visible_documents(user)
 
 
 @router.get(

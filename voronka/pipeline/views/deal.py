@@ -404,7 +404,7 @@ def deal_edit_field(request, pk, field):
 
 
 def _deal_line_item(deal, item_pk) -> DealLineItem:
-    return get_object_or_404(DealLineItem.objects.select_related("product"), pk=item_pk, deal=deal)
+    return get_object_or_404(deal.line_items.select_related("product"), pk=item_pk)
 
 
 @deal_action("products")
