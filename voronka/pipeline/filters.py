@@ -17,6 +17,7 @@ from voronka.accounts.visibility import head_department_ids, visible_users
 from voronka.catalog.models import Product
 from voronka.crm.models import LeadSource
 from voronka.crm.selectors import text_match
+from voronka.customfields.filters import custom_field_filters
 
 from .models import Deal, DealLineItem, DealStatus, LostReason, Pipeline, Stage
 
@@ -118,6 +119,10 @@ class DealFilterSet(django_filters.FilterSet):
             "lost_reason",
             "only_rotting",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters.update(custom_field_filters())
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

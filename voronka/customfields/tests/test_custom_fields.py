@@ -232,3 +232,85 @@ def test_the_company_card_shows_and_edits_the_values(client, fields, manager):
     assert response.status_code == 302
     card = client.get(reverse("crm:company_detail", args=[company.pk])).content.decode()
     assert 'data-testid="custom-region">Сибирь<' in card
+
+
+@pytest.fixture
+def filtered_deals(fields, manager, pipeline):
+    ural = CompanyFactory(owner=manager, custom_fields={"region": "Урал"})
+    make_deal(
+        owner=manager,
+        pipeline=pipeline,
+        title="A",
+        company=ural,
+        custom_fields={"segment": "Малый бизнес", "seats": 10, "tender_date": "2017-03-01"},
+    )
+    make_deal(
+        owner=manager,
+        pipeline=pipeline,
+        title="B",
+        custom_fields={"segment": "Крупный бизнес", "seats": 10.5},
+    )
+    make_deal(owner=manager, pipeline=pipeline, title="C")
+    return pipeline
+
+
+@pytest.mark.parametrize(
+    ("params", "titles"),
+    [
+        ({"cf_segment": "Малый бизнес"}, ["A"]),
+        ({"cf_seats": "10"}, ["A"]),
+        ({"cf_seats": "10.5"}, ["B"]),
+        ({"cf_tender_date": "2017-03-01"}, ["A"]),
+        ({"cf_company_region": "урал"}, ["A"]),
+        ({}, ["A", "B", "C"]),
+    ],
+)
+def test_the_deal_list_filters_by_custom_fields(client, filtered_deals, manager, params, titles):
+    client.force_login(manager)
+    response = client.get(reverse("pipeline:deal_list"), params)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'name="cf_segment"' in content and 'name="cf_company_region"' in content
+    shown = sorted(deal.title for deal in response.context["page"].object_list)
+    assert shown == titles
+
+
+def test_the_board_offers_and_applies_custom_field_filters(client, filtered_deals, manager):
+    client.force_login(manager)
+    response = client.get(
+        reverse("pipeline:board", args=[filtered_deals.pk]), {"cf_segment": "Крупный бизнес"}
+    )
+    content = response.content.decode()
+    assert 'name="cf_segment"' in content
+    assert ">B<" in content or "B</" in content
+    assert "deal-card" in content
+    assert response.context["filterset"].qs.count() == 1
+
+
+def test_a_bad_custom_field_filter_value_is_a_form_error_not_a_500(client, filtered_deals, manager):
+    client.force_login(manager)
+    response = client.get(reverse("pipeline:deal_list"), {"cf_segment": "Госсектор"})
+    assert response.status_code in {200, 400}
+
+
+def test_exports_have_a_column_per_active_custom_field(
+    client, fields, manager, admin_user, pipeline
+):
+    company = CompanyFactory(owner=manager, name="ООО Урал", custom_fields={"region": "Урал"})
+    make_deal(
+        owner=manager,
+        pipeline=pipeline,
+        company=company,
+        title="Экспорт",
+        custom_fields={"segment": "Малый бизнес", "seats": 12.5, "tender_date": "2017-03-01"},
+    )
+    client.force_login(admin_user)
+    deals = b"".join(client.get("/imports/export/deals.csv").streaming_content)
+    deals = deals.decode("utf-8-sig").splitlines()
+    header = deals[0].split(";")
+    assert header[-3:] == ["Сегмент", "Рабочих мест", "Дата тендера"]
+    assert deals[1].split(";")[-3:] == ["Малый бизнес", "12.5", "2017-03-01"]
+    companies = b"".join(client.get("/imports/export/companies.csv").streaming_content)
+    companies = companies.decode("utf-8-sig").splitlines()
+    assert companies[0].split(";")[-1] == "Регион"
+    assert companies[1].split(";")[-1] == "Урал"
