@@ -25,7 +25,7 @@ def _build_forecast(analytics_filter, user) -> dict:
     demand = product_demand(analytics_filter, user)
     dated = [m for m in forecast.months if m.month is not None]
     months_chart = charts.bar_chart(
-        [m.month.strftime("%Y-%m") for m in dated],
+        [format_month(m.month) for m in dated],
         [
             (_("Weighted"), [m.weighted for m in dated]),
             (_("Full amount"), [m.amount for m in dated]),

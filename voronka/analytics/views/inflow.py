@@ -56,7 +56,12 @@ def _build_inflow(analytics_filter, user) -> dict:
                 "overlaying": "y",
                 "side": "right",
                 "tickformat": ".0%",
-                "rangemode": "tozero",
+                # Its own even ticks (0 %, 25 % … 100 %), not ones synced to the count axis.
+                "tickmode": "linear",
+                "tick0": 0,
+                "dtick": 0.25,
+                "range": [0, 1.05],
+                "showgrid": False,
             },
             margin={"l": 60, "r": 60, "t": 30, "b": 50},
         ),

@@ -38,7 +38,7 @@ def _build_repeat(analytics_filter, user) -> dict:
     gaps["layout"]["xaxis"] = {"title": {"text": _("Days from the first to the second purchase")}}
     months = list(result.by_month.items())
     rate_chart = charts.bar_chart(
-        [month.strftime("%Y-%m") for month, _counts in months],
+        [format_month(month) for month, _counts in months],
         [(_("Repeat rate"), [(r / c if c else None) for _month, (c, r) in months])],
         percent=True,
         y_title=_("Bought again"),
