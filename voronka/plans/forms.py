@@ -29,6 +29,9 @@ class PlanForm(ControlCharacterGuard, forms.Form):
         label=_("Target amount"), min_value=0, max_digits=16, decimal_places=2
     )
     target_count = forms.IntegerField(label=_("Target deal count"), min_value=0, required=False)
+    # Rendered into the page (json_script) so plans.js shows the one target field a dimension
+    # needs without a copy of this mapping in JavaScript.
+    target_fields = TARGET_FIELDS
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,5 +1,6 @@
-// Voronka: small shared behaviours. Pages work without this file; it adds toasts and
-// turns failed htmx requests into a readable message instead of silence.
+// Voronka: small shared behaviours. Pages work without this file; it adds toasts, the CSRF
+// token for scripts, confirm dialogs and copy buttons, and turns failed htmx requests into a
+// readable message instead of silence.
 (function () {
   "use strict";
   var Voronka = window.Voronka = window.Voronka || {};
@@ -24,6 +25,47 @@
     setTimeout(function () { note.classList.add("toast-leaving"); }, kind === "error" ? 7000 : 3500);
     setTimeout(function () { note.remove(); }, kind === "error" ? 7600 : 4100);
   };
+
+  // The CSRF token for a fetch(): the form's hidden input, else the page's htmx headers, else
+  // the cookie. The one copy every script uses (board, settings).
+  Voronka.csrfToken = function () {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    if (input) return input.value;
+    try {
+      var token = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
+      if (token) return token;
+    } catch (e) { /* no htmx headers */ }
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  };
+
+  // Confirmation: a form, or the button that submits it, with data-confirm="question?" asks
+  // first. One listener for every page; no inline handlers (the Content-Security-Policy).
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    var question = (button && button.dataset.confirm) || event.target.dataset.confirm;
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
+
+  // Copy buttons: data-copy names the element to copy, by id ("feedback-link") or by selector
+  // ("#new-token"); an input's value or an element's text is copied, and the button says so.
+  function copySource(reference) {
+    var element = document.getElementById(reference);
+    if (element) return element;
+    try { return document.querySelector(reference); } catch (e) { return null; }
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) return;
+    var source = copySource(button.dataset.copy);
+    if (!source) return;
+    var text = "value" in source ? source.value : source.textContent.trim();
+    if (source.select) source.select();
+    if (navigator.clipboard) navigator.clipboard.writeText(text);
+    else document.execCommand("copy");
+    button.classList.add("copied");
+    if (button.dataset.copiedText) button.textContent = button.dataset.copiedText;
+  });
 
   // An htmx request that failed with 4xx carries a plain-text or JSON message: show it.
   document.addEventListener("htmx:responseError", function (event) {

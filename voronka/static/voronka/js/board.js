@@ -9,12 +9,6 @@
   var origin = null;       // {parent, next} to snap the card back
   var dialog = document.getElementById("lost-dialog");
 
-  function csrfToken() {
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    if (match) return decodeURIComponent(match[1]);
-    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
-  }
-
   function actionUrl(kind, dealId) {
     var template = page.dataset[kind + "Url"];
     return template.replace("/0/", "/" + dealId + "/") + window.location.search;
@@ -50,7 +44,7 @@
     card.classList.add("saving");
     return fetch(actionUrl(kind, card.dataset.dealId), {
       method: "POST",
-      headers: { "X-CSRFToken": csrfToken(), "Accept": "application/json" },
+      headers: { "X-CSRFToken": window.Voronka.csrfToken(), "Accept": "application/json" },
       body: body,
       credentials: "same-origin"
     }).then(function (response) {

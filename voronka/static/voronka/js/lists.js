@@ -30,11 +30,7 @@
     if (target.matches("[data-select-page], [data-bulk-all], input[name='deals']")) refresh();
   });
 
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (form.id !== "bulk-form") return;
-    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
-  });
+  // The bulk form's data-confirm is asked by app.js.
 
   document.addEventListener("htmx:afterSwap", refresh);
   document.addEventListener("DOMContentLoaded", refresh);

@@ -1,9 +1,11 @@
-// Plan form: show only the target field that the chosen dimension needs.
+// Plan form: show only the target field that the chosen dimension needs. The dimension → field
+// mapping comes from Python (plans.services.TARGET_FIELDS) through a json_script element.
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.querySelector("[data-testid=plan-form]");
   const dimension = form && form.querySelector("select[name=dimension]");
-  if (!dimension) return;
-  const targets = { employee: "user", department: "department", product: "product", direction: "direction", customer: "company" };
+  const mapping = document.getElementById("plan-target-fields");
+  if (!dimension || !mapping) return;
+  const targets = JSON.parse(mapping.textContent);
   const update = () => {
     Object.entries(targets).forEach(([key, name]) => {
       const field = form.querySelector(`[data-field=${name}]`);
@@ -14,11 +16,4 @@ document.addEventListener("DOMContentLoaded", () => {
   update();
 });
 
-// Deleting a plan asks first (the question is in the button's data-confirm).
-document.addEventListener("submit", (event) => {
-  const button = event.submitter;
-  if (button && button.dataset.confirm && event.target.closest(".plan-delete")
-      && !window.confirm(button.dataset.confirm)) {
-    event.preventDefault();
-  }
-});
+// Deleting a plan asks first: the button's data-confirm, asked by app.js.

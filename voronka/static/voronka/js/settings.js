@@ -3,12 +3,6 @@
 (function () {
   "use strict";
 
-  function csrfToken() {
-    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    if (input) return input.value;
-    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
-  }
-
   function statusOf(list) {
     var next = list.nextElementSibling;
     return next && next.classList.contains("sortable-status") ? next : null;
@@ -22,7 +16,7 @@
     if (status) { status.textContent = list.dataset.savingText || "…"; status.classList.remove("error"); }
     return fetch(list.dataset.reorderUrl, {
       method: "POST", body: data, credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(), "X-Requested-With": "fetch" }
+      headers: { "X-CSRFToken": window.Voronka.csrfToken(), "X-Requested-With": "fetch" }
     }).then(function (response) {
       return response.json().then(function (body) {
         if (!status) return;
@@ -90,19 +84,7 @@
 
   function init() {
     document.querySelectorAll("[data-sortable]").forEach(setUp);
-    document.addEventListener("submit", function (event) {
-      var button = event.submitter;
-      if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) event.preventDefault();
-    });
-    document.querySelectorAll("[data-copy]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        var input = document.getElementById(button.dataset.copy);
-        input.select();
-        if (navigator.clipboard) navigator.clipboard.writeText(input.value);
-        else document.execCommand("copy");
-        button.textContent = button.dataset.copiedText || "✓";
-      });
-    });
+    // Confirm dialogs and copy buttons: app.js.
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
