@@ -380,6 +380,46 @@ FIELDS: dict[str, tuple[ImportField, ...]] = {
             ("направление", "линейка", "категория", "product line", "category", "series"),
         ),
     ),
+    ImportKind.USERS: (
+        ImportField(
+            "user_name",
+            _("Full name"),
+            (
+                "фио",
+                "сотрудник",
+                "пользователь",
+                "full name",
+                "name",
+                "employee",
+                "user",
+                "sales agent",
+            ),
+        ),  # fmt: skip
+        ImportField("first_name", _("First name"), ("имя", "first name", "given name")),
+        ImportField("last_name", _("Last name"), ("фамилия", "last name", "surname")),
+        _EMAIL,
+        _PHONE,
+        ImportField("role", _("Role"), ("роль", "role", "должность в системе", "access")),
+        ImportField(
+            "department",
+            _("Department"),
+            ("отдел", "команда", "группа", "department", "team", "regional team", "sales team"),
+        ),
+        ImportField(
+            "parent_department",
+            _("Parent department"),
+            (
+                "офис",
+                "филиал",
+                "регион",
+                "вышестоящий отдел",
+                "office",
+                "regional office",
+                "parent department",
+                "division",
+            ),
+        ),  # fmt: skip
+    ),
 }
 
 # Fields whose values are looked up among existing records (and mapped by the user when unknown).

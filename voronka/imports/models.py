@@ -13,6 +13,7 @@ class ImportKind(models.TextChoices):
     COMPANIES = "companies", _("Companies")
     CONTACTS = "contacts", _("Contacts")
     PRODUCTS = "products", _("Products")
+    USERS = "users", _("Users")  # admins only; see voronka/imports/users.py
 
 
 class ImportStatus(models.TextChoices):

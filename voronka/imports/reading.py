@@ -17,6 +17,7 @@ from .models import ImportJob, ImportKind
 from .parsing import cell
 from .products import LineItemValue
 from .resolving import NOT_GIVEN, Resolver
+from .users import read_user_row
 
 # What the importer assumed for a row because the file did not say (counted in the report).
 ASSUMPTIONS = {
@@ -124,6 +125,12 @@ class RowReader:
                 problems.append(RowProblem(line, self.column("product_name"), _("Required.")))
             if text("unit_price"):
                 values["unit_price"] = attempt("unit_price", parse_decimal)
+        elif self.job.kind == ImportKind.USERS:
+            read_user_row(
+                text,
+                values,
+                lambda key, message: problems.append(RowProblem(line, self.column(key), message)),
+            )
         elif self.job.kind == ImportKind.COMPANIES:
             if not values.get("company_name"):
                 problems.append(RowProblem(line, self.column("company_name"), _("Required.")))

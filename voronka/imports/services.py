@@ -81,6 +81,8 @@ def import_job_create(*, user: User, kind: str, file_name: str, data: bytes) -> 
     _require_importer(user)
     if kind not in ImportKind.values:
         raise DomainError(_("Choose what the file contains."), field="kind")
+    if kind == ImportKind.USERS and not user.is_admin:
+        raise NotPermitted(_("Only administrators may import users."), field="kind")
     limit = max_upload_bytes()
     if len(data) > limit:
         raise FileTooLarge(

@@ -19,6 +19,7 @@ from .models import ImportJob, ImportKind, OnMatch
 from .products import write_products
 from .reading import Row, RowProblem
 from .resolving import Resolver
+from .users import write_users
 from .writing_parties import BATCH_SIZE, PartiesWriter, RowFailure
 
 
@@ -87,6 +88,8 @@ class RowWriter(PartiesWriter):
             return self._write_companies(rows)
         if self.job.kind == ImportKind.PRODUCTS:
             return write_products(rows, update=self.update)
+        if self.job.kind == ImportKind.USERS:
+            return write_users(rows, update=self.update)
         return self._write_contacts(rows)
 
     # -- deals
