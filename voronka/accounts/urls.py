@@ -25,4 +25,18 @@ urlpatterns = [
         ),
         name="password_change_done",
     ),
+    # An invitation (Settings → Users → Invite): a one-time link to set the first password.
+    path(
+        "password/set/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="accounts/password_set.html",
+            success_url=reverse_lazy("password_set_done"),
+        ),
+        name="password_set",
+    ),
+    path(
+        "password/set/done/",
+        auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_set_done.html"),
+        name="password_set_done",
+    ),
 ]

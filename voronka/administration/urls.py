@@ -34,6 +34,7 @@ urlpatterns = [
     path("users/", users.users, name="users"),
     path("users/<int:pk>/", users.user_edit, name="user"),
     path("users/<int:pk>/active/", users.user_set_active, name="user_active"),
+    path("users/<int:pk>/invite/", users.user_invite, name="user_invite"),
     path("departments/", users.departments, name="departments"),
     path("departments/<int:pk>/", users.department_edit, name="department"),
     path("organisation/", organisation.organisation, name="organisation"),

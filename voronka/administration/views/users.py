@@ -18,6 +18,7 @@ from ..forms import (
     UserCreateForm,
     UserEditForm,
 )
+from ..invitations import user_invite as user_invite_service
 
 # Users and departments -------------------------------------------------------------------------
 
@@ -81,6 +82,28 @@ def user_set_active(request, pk):
     else:
         messages.success(request, _("%(name)s is deactivated.") % {"name": person})
     return redirect("administration:users")
+
+
+@admin_required
+@require_POST
+def user_invite(request, pk):
+    """Show (and email, when the server sends email) a one-time set-password link."""
+    person = get_object_or_404(User, pk=pk)
+    try:
+        invitation = user_invite_service(
+            person=person, acting_user=request.user, base_url=request.build_absolute_uri("/")[:-1]
+        )
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("administration:users")
+    context = {
+        **_users_context(),
+        "form": UserCreateForm(initial={"capacity": 60}),
+        "invitation": invitation,
+        "invitation_url": request.build_absolute_uri(invitation.path),
+        "invited": person,
+    }
+    return render(request, "administration/users.html", context)
 
 
 @admin_required
