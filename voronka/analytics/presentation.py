@@ -109,6 +109,21 @@ def format_delta(current, previous) -> str:
     return _("%(difference)s pp") % {"difference": formatting.format_signed(difference)}
 
 
+def format_cell(column, value) -> str:
+    """A report cell (see `reports.Column`) as the page shows it."""
+    if value == "":
+        return ""
+    if column.kind == "text":
+        return value
+    if column.kind == "amount":
+        return format_money(value)
+    if column.kind == "rate":
+        return format_percent(value, column.digits)
+    if column.kind == "points":
+        return format_delta(value, 0) if value is not None else ""
+    return format_number(value)
+
+
 def format_slope(slope, per: int) -> str:
     """The change of conversion in percentage points for ``per`` more deals, e.g. "−2,1 pp"."""
     if slope is None:

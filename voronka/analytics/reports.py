@@ -8,8 +8,10 @@ places; amounts are Decimals; unknown values are None (an empty cell).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .effectiveness import manager_effectiveness, reassignment_advice
 from .filters import AnalyticsFilter
@@ -24,47 +26,76 @@ def _rate(value):
     return None if value is None else round(value, 4)
 
 
-def funnel_report(analytics_filter: AnalyticsFilter, user):
-    result = funnel(analytics_filter, user)
-    headers = [
-        _("Stage"),
-        _("Reached"),
-        _("Share of cohort"),
-        _("Conversion to next"),
-        _("Expected conversion"),
-        _("Amount"),
-        _("Open here"),
-        _("Reached, previous period"),
-        _("Conversion, previous period"),
-    ]
+@dataclass(frozen=True)
+class Column:
+    """One column of a report, shared by its page table, its CSV/XLSX export and the API's
+    report endpoint. `kind` says how a cell is shown: text, count, amount, rate (a fraction
+    0..1) or points (a difference of two rates); `digits` the decimals of a rate on the page."""
+
+    heading: object
+    kind: str = "count"
+    digits: int = 1
+
+
+# A cell with no meaning in its row (the Won row has no conversion): empty on the page and in
+# the export, while None is an unknown value («—» on the page).
+NOT_APPLICABLE = ""
+
+FUNNEL_COLUMNS = (
+    Column(gettext_lazy("Stage"), "text"),
+    Column(gettext_lazy("Reached")),
+    Column(gettext_lazy("Share of cohort"), "rate"),
+    Column(gettext_lazy("Conversion to next"), "rate"),
+    Column(gettext_lazy("Expected"), "rate", digits=0),
+    Column(gettext_lazy("Observed − expected"), "points"),
+    Column(gettext_lazy("Amount"), "amount"),
+    Column(gettext_lazy("Open, furthest here")),
+    Column(gettext_lazy("Reached, previous")),
+    Column(gettext_lazy("Conversion, previous"), "rate"),
+)
+
+
+def _difference(observed, expected):
+    return None if observed is None or expected is None else observed - expected
+
+
+def funnel_rows(result) -> list[list]:
+    """The funnel's rows in FUNNEL_COLUMNS' order: one per stage, then the Won row."""
     rows = [
         [
             stage.name,
             stage.reached,
-            _rate(stage.share_of_first),
-            _rate(stage.conversion),
-            _rate(stage.expected_conversion),
+            stage.share_of_first,
+            stage.conversion,
+            stage.expected_conversion,
+            _difference(stage.conversion, stage.expected_conversion),
             stage.amount,
             stage.open_here,
             stage.previous_reached,
-            _rate(stage.previous_conversion),
+            stage.previous_conversion,
         ]
         for stage in result.stages
     ]
+    na = NOT_APPLICABLE
+    previous_won = result.previous.won if result.previous else None
     rows.append(
-        [
-            _("Won"),
-            result.won,
-            _rate(result.win_rate),
-            None,
-            None,
-            result.won_amount,
-            None,
-            result.previous.won if result.previous else None,
-            None,
-        ]
+        [_("Won"), result.won, result.win_rate, na, na, na, result.won_amount, na, previous_won, na]
     )
-    return headers, rows
+    return rows
+
+
+def export_row(columns, row: list) -> list:
+    """A report row for CSV/XLSX: rates as fractions rounded to four places."""
+    return [
+        _rate(value) if column.kind in {"rate", "points"} and value != NOT_APPLICABLE else value
+        for column, value in zip(columns, row, strict=True)
+    ]
+
+
+def funnel_report(analytics_filter: AnalyticsFilter, user):
+    rows = funnel_rows(funnel(analytics_filter, user))
+    headers = [str(column.heading) for column in FUNNEL_COLUMNS]
+    return headers, [export_row(FUNNEL_COLUMNS, row) for row in rows]
 
 
 def transitions_report(analytics_filter: AnalyticsFilter, user):

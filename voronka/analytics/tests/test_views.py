@@ -137,10 +137,35 @@ def test_funnel_csv_figures(client, scenario, admin_user):
     response = client.get(reverse("analytics:funnel"), PERIOD_QUERY | {"export": "csv"})
     lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
     first, won = lines[1].split(";"), lines[-1].split(";")
-    assert first[:5] + first[6:] == ["Новый контакт", "5", "1.0", "0.8", "0.8", "1", "1", "0.0"]
-    assert Decimal(first[5]) == Decimal(460000)
-    assert won[1:5] + won[6:] == ["1", "0.2", "", "", "", "0", ""]
-    assert Decimal(won[5]) == Decimal(100000)
+    # The page's ten columns, in the page's order (the difference in column 6 included).
+    assert lines[0].split(";") == [
+        "Stage",
+        "Reached",
+        "Share of cohort",
+        "Conversion to next",
+        "Expected",
+        "Observed − expected",
+        "Amount",
+        "Open, furthest here",
+        "Reached, previous",
+        "Conversion, previous",
+    ]
+    page = client.get(reverse("analytics:funnel"), PERIOD_QUERY)
+    assert page.context["tables"][0].headers == lines[0].split(";")
+    assert first[:6] + first[7:] == [
+        "Новый контакт",
+        "5",
+        "1.0",
+        "0.8",
+        "0.8",
+        "0.0",
+        "1",
+        "1",
+        "0.0",
+    ]
+    assert Decimal(first[6]) == Decimal(460000)
+    assert won[1:6] + won[7:] == ["1", "0.2", "", "", "", "", "0", ""]
+    assert Decimal(won[6]) == Decimal(100000)
 
 
 def test_advice_apply_reassigns_through_the_service(client, scenario):

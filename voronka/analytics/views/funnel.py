@@ -11,11 +11,13 @@ from ..presentation import (
     Chart,
     Table,
     analytics_page,
+    format_cell,
     format_delta,
     format_money,
     format_number,
     format_percent,
 )
+from ..reports import FUNNEL_COLUMNS, funnel_rows
 
 # --- Funnel --------------------------------------------------------------------------------
 
@@ -39,47 +41,11 @@ def _build_funnel(analytics_filter, user) -> dict:
         y_title=_("Conversion to the next step"),
     )
     rows = [
-        [
-            stage.name,
-            format_number(stage.reached),
-            format_percent(stage.share_of_first, 1),
-            format_percent(stage.conversion, 1),
-            format_percent(stage.expected_conversion),
-            format_delta(stage.conversion, stage.expected_conversion),
-            format_money(stage.amount),
-            format_number(stage.open_here),
-            format_number(stage.previous_reached),
-            format_percent(stage.previous_conversion, 1),
-        ]
-        for stage in result.stages
+        [format_cell(column, value) for column, value in zip(FUNNEL_COLUMNS, row, strict=True)]
+        for row in funnel_rows(result)
     ]
-    rows.append(
-        [
-            _("Won"),
-            format_number(result.won),
-            format_percent(result.win_rate, 1),
-            "",
-            "",
-            "",
-            format_money(result.won_amount),
-            "",
-            format_number(previous.won if previous else None),
-            "",
-        ]
-    )
     table = Table(
-        headers=[
-            _("Stage"),
-            _("Reached"),
-            _("Share of cohort"),
-            _("Conversion to next"),
-            _("Expected"),
-            _("Observed − expected"),
-            _("Amount"),
-            _("Open, furthest here"),
-            _("Reached, previous"),
-            _("Conversion, previous"),
-        ],
+        headers=[str(column.heading) for column in FUNNEL_COLUMNS],
         rows=rows,
         title=_("Stages"),
         note=_(
