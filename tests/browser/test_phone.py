@@ -264,3 +264,16 @@ def test_an_activity_is_logged_on_the_phone(browser, live_server, workday, langu
     assert_no_sideways_scroll(page, "deal after logging")
     screenshot(page, f"phone_activity_logged_{language}")
     page.context.close()
+
+
+def test_a_tablet_folds_the_menu_too(browser, live_server, workday):
+    """At 1024 px the Russian menu would run under the language switch: it folds as well."""
+    page = open_page(browser, live_server, workday["manager"], "ru", {"width": 1024, "height": 768})
+    goto(page, "/")
+
+    assert page.get_by_test_id("menu-toggle").is_visible()
+    assert not page.get_by_test_id("nav-board").is_visible()
+    page.get_by_test_id("menu-toggle").click()
+    assert page.get_by_test_id("nav-board").is_visible()
+    assert_no_sideways_scroll(page, "home at 1024 px")
+    page.context.close()
