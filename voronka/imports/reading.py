@@ -144,9 +144,14 @@ class RowReader:
         return self.row, []
 
     def _read_deal(self, text, attempt, values, problems, line, cells) -> None:
-        if not values.get("title") and not self.resolver.deal_exists(values.get("external_id")):
-            # A row without a title only updates a deal imported before (by external id).
-            problems.append(RowProblem(line, self.column("title"), _("Required.")))
+        external_id = values.get("external_id")
+        if not values.get("title") and not self.resolver.deal_exists(external_id):
+            if external_id and "title" not in self.mapping:
+                # Exports often have an id and no title column: «Company · id» names the deal.
+                company = values.get("company_name")
+                values["title"] = f"{company} · {external_id}" if company else external_id
+            else:
+                problems.append(RowProblem(line, self.column("title"), _("Required.")))
         values["amount"] = attempt("amount", parse_decimal) if text("amount") else Decimal(0)
         values["currency"] = (values.get("currency") or self.currency).upper()
         pipeline = attempt("pipeline", self.resolver.pipeline)

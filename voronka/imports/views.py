@@ -203,6 +203,7 @@ def check(request, pk: int):
         response["HX-Redirect"] = request.path
         return response
     form = StartForm(request.POST or None)
+    unknown = services.unknown_values(job)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -223,9 +224,8 @@ def check(request, pk: int):
         "job": job,
         "report": job.report,
         "form": form,
-        "has_values_step": bool(services.unknown_values(job))
-        or bool(job.value_map)
-        or services.asks_about_closing(job),
+        "has_unknown_values": bool(unknown),
+        "has_values_step": bool(unknown) or bool(job.value_map) or services.asks_about_closing(job),
         "assumptions": assumption_counts(job.report),
         "steps": _steps("check"),
     }

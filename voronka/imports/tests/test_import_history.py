@@ -228,15 +228,12 @@ def test_a_file_of_ids_statuses_and_dates_closes_the_imported_deals_at_those_dat
     assert StageChange.objects.filter(deal=won, kind="won").get().changed_at == won.closed_at
 
 
-def test_a_row_without_a_title_for_an_unknown_external_id_is_refused(importer, agent):
-    job = services.import_job_create(
-        user=importer,
-        kind="deals",
-        file_name="x.csv",
-        data=csv_bytes(["ID", "Status", "Close Date"], [["404", "won", "2024-04-02"]]),
-    )
-    report = services.import_check(job=job)
-    assert report["errors"] == [{"line": 2, "column": "Deal title", "message": "Required."}]
+def test_a_row_without_a_title_for_a_new_external_id_is_named_by_its_company_and_id(importer):
+    data = csv_bytes(["ID", "Account", "Status", "Close Date"],
+                     [["404", "ООО Ромашка", "won", "2024-04-02"], ["405", "", "", ""]])  # fmt: skip
+    job, report = import_file(importer, data)
+    assert report["invalid"] == 0, report["errors"]
+    assert sorted(Deal.objects.values_list("title", flat=True)) == ["405", "ООО Ромашка · 404"]
 
 
 # ----------------------------------------------------------------------------- row order
