@@ -277,3 +277,33 @@ def test_a_tablet_folds_the_menu_too(browser, live_server, workday):
     assert page.get_by_test_id("nav-board").is_visible()
     assert_no_sideways_scroll(page, "home at 1024 px")
     page.context.close()
+
+
+ADMIN_PAGES = [
+    "/settings/",
+    "/settings/pipelines/",
+    "/imports/",
+    "/analytics/transitions/",
+    "/analytics/velocity/",
+    "/analytics/win-probability/",
+    "/analytics/managers/",
+    "/analytics/managers/advice/",
+    "/analytics/inflow/",
+    "/analytics/channels/",
+    "/analytics/forecast/",
+    "/analytics/repeat/",
+    "/plans/",
+    "/contacts/",
+    "/companies/",
+]
+
+
+def test_settings_import_and_every_analytics_page_fit_the_phone(browser, live_server, workday):
+    admin = UserFactory(role="admin", is_staff=True, department=None, username="admin_phone")
+    page = open_page(browser, live_server, admin, "ru", PHONE)
+    for path in ADMIN_PAGES:
+        goto(page, path)
+        assert page.locator("main.page").is_visible(), path
+        assert_no_sideways_scroll(page, path)
+    screenshot(page, "phone_companies_390_ru_admin")
+    page.context.close()
