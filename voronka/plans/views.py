@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from voronka.analytics import charts
 from voronka.core.errors import DomainError
+from voronka.core.models import Organisation
 from voronka.core.tabular_export import EXPORT_FORMATS, tabular_response
 
 from . import services
@@ -72,6 +73,8 @@ def plan_list(request):
     chart = None
     if employees:
         items = employees[0].items
+        # Read once: the layout reuses it; the amount axis is labelled in its currency.
+        request.organisation = Organisation.current()
         chart = {
             "id": "plans-chart",
             "data_id": "plans-chart-data",
@@ -83,6 +86,7 @@ def plan_list(request):
                     (_("Potential"), [item.potential for item in items]),
                 ],
                 horizontal=True,
+                money=request.organisation.currency,
             ),
             "title": _("Employees: plan, fact and potential"),
         }
