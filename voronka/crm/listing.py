@@ -4,8 +4,11 @@ Each list declares the columns it may be sorted by; anything else in `?sort=` fa
 default order, and a page number out of range shows the last page: bad parameters never 500.
 """
 
+import hashlib
 from dataclasses import dataclass
 
+from django.core.cache import cache
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 from django.http import QueryDict
@@ -13,6 +16,11 @@ from django.http import QueryDict
 from voronka.core.tabular_export import EXPORT_FORMATS
 
 PAGE_SIZE = 50
+# Totals of a filtered list are counted once per filter and data change, then read from the
+# cache; this bounds how long a change the stamp cannot see (a deleted row) stays uncounted.
+TOTALS_CACHE_SECONDS = 300
+# Parameters that page or order a list without changing which rows it holds.
+_NOT_FILTERS = ("page", "sort", "export")
 
 
 @dataclass(frozen=True)
@@ -46,11 +54,33 @@ def parse_sort(value: str | None, columns: dict[str, SortColumn], default: str) 
     return Sorting(key=key, descending=descending)
 
 
+def _may_be_null(model, path: str) -> bool:
+    """Whether `path` (field names joined by __) can be NULL; annotations count as nullable."""
+    options = model._meta
+    for name in path.split("__"):
+        try:
+            field = options.get_field(name)
+        except FieldDoesNotExist:
+            return True
+        if field.null or field.many_to_many or field.one_to_many:
+            return True
+        if field.is_relation:
+            options = field.related_model._meta
+    return False
+
+
 def apply_sort(queryset: QuerySet, sorting: Sorting, columns: dict[str, SortColumn]) -> QuerySet:
-    """Order by the chosen column with NULLs last, then by pk so pages are stable."""
-    expression = F(columns[sorting.key].field)
+    """Order by the chosen column with NULLs last, then by pk so pages are stable.
+
+    NULLS LAST is asked for only when the column can be NULL: on PostgreSQL it keeps a plain
+    index from serving a descending sort, so the first page would sort every row."""
+    field = columns[sorting.key].field
+    expression = F(field)
+    nulls_last = True if _may_be_null(queryset.model, field) else None
     expression = (
-        expression.desc(nulls_last=True) if sorting.descending else expression.asc(nulls_last=True)
+        expression.desc(nulls_last=nulls_last)
+        if sorting.descending
+        else expression.asc(nulls_last=nulls_last)
     )
     return queryset.order_by(expression, "-pk" if sorting.descending else "pk")
 
@@ -106,3 +136,23 @@ def query_without(params: QueryDict, *names: str) -> str:
     for name in names:
         query.pop(name, None)
     return query.urlencode()
+
+
+def cached_totals(queryset: QuerySet, *, user, params: QueryDict, data_stamp, **aggregates) -> dict:
+    """`queryset.aggregate(**aggregates)`, cached per user, filter values and `data_stamp`.
+
+    Counting and summing every visible row on each page turn is what makes a long list slow;
+    the totals only change when the filters do or when the data does (the caller's stamp, e.g.
+    the latest `updated_at`, read from an index)."""
+    filters = sorted(
+        (name, sorted(params.getlist(name))) for name in params if name not in _NOT_FILTERS
+    )
+    fingerprint = repr(
+        (queryset.model._meta.label, user.pk, user.role, user.department_id, filters, data_stamp)
+    )
+    key = "list-totals:" + hashlib.sha256(fingerprint.encode()).hexdigest()
+    totals = cache.get(key)
+    if totals is None:
+        totals = queryset.order_by().aggregate(**aggregates)
+        cache.set(key, totals, TOTALS_CACHE_SECONDS)
+    return totals

@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Max, Min, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +29,7 @@ from voronka.accounts.visibility import (
     visible_contacts,
     visible_deals,
 )
-from voronka.pipeline.models import DealStatus
+from voronka.pipeline.models import Deal, DealStatus
 
 from .models import Company, Contact
 
@@ -63,18 +74,20 @@ class Maturity:
         return Q(won_count=0)
 
 
-def _won_deals_count():
-    return Count("deals", filter=Q(deals__status=DealStatus.WON), distinct=True)
-
-
 def company_list(*, user: User) -> QuerySet[Company]:
-    """Visible companies with their owner and how many deals they have won (maturity)."""
+    """Visible companies with their owner and how many deals they have won (maturity).
+
+    The figures are per-company subqueries, not a join grouped over every company: a page
+    sorted by name computes them for its 50 rows only, and the count needs no deals at all."""
+    won = Deal.objects.filter(company_id=OuterRef("pk"), status=DealStatus.WON).order_by()
+    won_count = won.values("company_id").annotate(count=Count("pk")).values("count")
+    last_purchase_at = won.values("company_id").annotate(last=Max("closed_at")).values("last")
     return (
         visible_companies(user)
         .select_related("owner")
         .annotate(
-            won_count=_won_deals_count(),
-            last_purchase_at=Max("deals__closed_at", filter=Q(deals__status=DealStatus.WON)),
+            won_count=Coalesce(Subquery(won_count), 0),
+            last_purchase_at=Subquery(last_purchase_at),
         )
     )
 

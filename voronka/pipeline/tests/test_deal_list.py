@@ -191,7 +191,8 @@ def test_the_list_costs_the_same_queries_for_few_and_many_deals(
     add(60)
     many = queries()
     assert many == few
-    assert few <= 16
+    # Includes the deals' change stamp that keys the cached totals, and the header's department.
+    assert few <= 18
 
 
 # ---------------------------------------------------------------- export

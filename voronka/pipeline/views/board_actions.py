@@ -100,9 +100,9 @@ def _moved_answer(request, deal: Deal):
         stage = deal.stage
         decorate_cards([deal], {stage.pk: stage})
         card = render_to_string(
-            "pipeline/board_card.html",
+            "pipeline/board_card_list.html",
             {
-                "deal": deal,
+                "cards": [deal],
                 "currency": organisation.currency,
                 "currency_symbol": symbol,
                 "can_move": True,

@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, DecimalField, F, FloatField, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Coalesce
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -62,40 +62,43 @@ def rotting_deals(deals: QuerySet, condition: Q) -> tuple[list, int]:
     return rows[:LIST_LIMIT], total
 
 
-def pipeline_by_stage(stages: list[Stage], deal_filter: Q) -> tuple[list[dict], dict]:
-    """Open deals per stage of the default pipeline (count, amount, weighted) in one query."""
+def pipeline_by_stage(stages: list[Stage], deals: QuerySet) -> tuple[list[dict], dict]:
+    """Open deals per stage of the chosen pipeline (count, amount, weighted) in one query.
+
+    Owner, status and stage sit in WHERE, so the database reads only those deals through an
+    index instead of aggregating every deal with per-stage FILTER clauses."""
     if not stages:
         return [], {"count": 0, "amount": Decimal(0), "weighted": Decimal(0)}
-    open_deals = Q(deals__status=DealStatus.OPEN) & deal_filter
     probability = Coalesce(
-        F("deals__win_probability"), Cast(F("probability"), FloatField()) / Value(100.0)
+        F("win_probability"), Cast(F("stage__probability"), FloatField()) / Value(100.0)
     )
-    rows = (
-        Stage.objects.filter(pk__in=[stage.pk for stage in stages])
+    figures = {
+        figure["stage_id"]: figure
+        for figure in deals.filter(status=DealStatus.OPEN, stage__in=[stage.pk for stage in stages])
+        .order_by()
+        .values("stage_id")
         .annotate(
-            open_count=Count("deals", filter=open_deals),
-            open_amount=Coalesce(
-                Sum("deals__amount", filter=open_deals),
-                Value(Decimal(0)),
-                output_field=DecimalField(max_digits=20, decimal_places=2),
-            ),
+            open_count=Count("pk"),
+            open_amount=Sum("amount"),
             open_weighted=Sum(
-                Cast(F("deals__amount"), FloatField()) * probability,
-                filter=open_deals,
-                output_field=FloatField(),
+                Cast(F("amount"), FloatField()) * probability, output_field=FloatField()
             ),
         )
-        .order_by("order")
-        .values("pk", "name", "order", "color", "open_count", "open_amount", "open_weighted")
-    )
+    }
     result = []
-    for row in rows:
+    for stage in stages:
+        figure = figures.get(stage.pk, {})
         result.append(
             {
-                "stage": row,
-                "count": row["open_count"],
-                "amount": row["open_amount"] or Decimal(0),
-                "weighted": Decimal(str(round(row["open_weighted"] or 0, 2))),
+                "stage": {
+                    "pk": stage.pk,
+                    "name": stage.name,
+                    "order": stage.order,
+                    "color": stage.color,
+                },
+                "count": figure.get("open_count", 0),
+                "amount": figure.get("open_amount") or Decimal(0),
+                "weighted": Decimal(str(round(figure.get("open_weighted") or 0, 2))),
             }
         )
     biggest = max((row["amount"] for row in result), default=Decimal(0)) or Decimal(1)
@@ -109,10 +112,10 @@ def pipeline_by_stage(stages: list[Stage], deal_filter: Q) -> tuple[list[dict], 
     return result, totals
 
 
-def _block(user, *, activities, deals, stages, deal_filter, rotting) -> dict:
+def _block(user, *, activities, deals, stages, rotting) -> dict:
     tasks, task_total, overdue_total = tasks_due(activities)
     rotting_rows, rotting_total = rotting_deals(deals, rotting)
-    by_stage, totals = pipeline_by_stage(stages, deal_filter)
+    by_stage, totals = pipeline_by_stage(stages, deals)
     return {
         "tasks": tasks,
         "task_total": task_total,
@@ -153,7 +156,6 @@ def home(request):
         activities=visible_activities(user).filter(owner=user),
         deals=visible_deals(user).filter(owner=user),
         stages=stages,
-        deal_filter=Q(deals__owner=user),
         rotting=rotting,
     )
     team = None
@@ -165,7 +167,6 @@ def home(request):
             activities=visible_activities(user).filter(owner__department_id__in=scope),
             deals=visible_deals(user).filter(owner__department_id__in=scope),
             stages=stages,
-            deal_filter=Q(deals__owner__department_id__in=scope),
             rotting=rotting,
         )
     organisation = Organisation.current()

@@ -26,6 +26,7 @@ from voronka.core.tabular_export import tabular_response
 from voronka.crm.listing import (
     SortColumn,
     apply_sort,
+    cached_totals,
     export_format,
     header_links,
     paginate,
@@ -36,6 +37,7 @@ from voronka.pipeline import services
 from voronka.pipeline.filters import DealFilterSet
 from voronka.pipeline.forms import owner_choices_queryset
 from voronka.pipeline.models import Pipeline, Stage
+from voronka.pipeline.selectors import deals_data_stamp
 
 # A bulk action touches at most this many deals: each one is its own transaction with history.
 BULK_LIMIT = 500
@@ -139,7 +141,14 @@ def deal_list(request):
     if fmt:
         return tabular_response("deals", EXPORT_HEADERS, _export_rows(deals), fmt)
 
-    totals = filterset.qs.order_by().aggregate(count=Count("pk"), amount=Sum("amount"))
+    totals = cached_totals(
+        filterset.qs,
+        user=user,
+        params=request.GET,
+        data_stamp=deals_data_stamp(),
+        count=Count("pk"),
+        amount=Sum("amount"),
+    )
     # The paginator would count again; the totals query already did.
     page = paginate(deals, request.GET.get("page"), count=totals["count"])
     can_bulk = user.can_manage_team
