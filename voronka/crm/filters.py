@@ -43,15 +43,19 @@ class CompanyFilterSet(django_filters.FilterSet):
         model = Company
         fields = ["q", "customer_type", "industry", "owner", "maturity"]
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, offer_industries: bool = True, **kwargs):
+        """`offer_industries=False` (the API, which has no industry filter) spares the query
+        that lists the industries for the page's select."""
         super().__init__(*args, **kwargs)
-        industries = (
-            visible_companies(user)
-            .exclude(industry="")
-            .order_by("industry")
-            .values_list("industry", flat=True)
-            .distinct()[:INDUSTRY_CHOICES_LIMIT]
-        )
+        industries = []
+        if offer_industries:
+            industries = (
+                visible_companies(user)
+                .exclude(industry="")
+                .order_by("industry")
+                .values_list("industry", flat=True)
+                .distinct()[:INDUSTRY_CHOICES_LIMIT]
+            )
         self.filters["industry"].extra["choices"] = [(name, name) for name in industries]
         self.filters["q"].field.widget.attrs.update(
             {"placeholder": _("Name or INN"), "type": "search"}

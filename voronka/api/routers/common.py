@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+from ninja.errors import ValidationError
 
 from voronka.accounts.visibility import visible_users
 from voronka.core.errors import DomainError
@@ -46,3 +47,22 @@ def unique_on(field: str):
             yield
     except IntegrityError as error:
         raise DuplicateValue(field=field) from error
+
+
+def filtered(filterset_class, queryset: QuerySet, request, data: dict, **kwargs) -> QuerySet:
+    """Filter an API list with the page's FilterSet, so search and filters are defined once.
+
+    `data` maps the FilterSet's names to the query's values (None: not given). A value the
+    FilterSet refuses (an owner the caller may not see) is a 422 naming the query parameter.
+    """
+    api_names = kwargs.pop("api_names", {})
+    given = {name: value for name, value in data.items() if value is not None and value != ""}
+    filterset = filterset_class(given, queryset=queryset, request=request, **kwargs)
+    if not filterset.is_valid():
+        raise ValidationError(
+            [
+                {"loc": ("query", api_names.get(name, name)), "msg": " ".join(errors)}
+                for name, errors in filterset.errors.items()
+            ]
+        )
+    return filterset.qs

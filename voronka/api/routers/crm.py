@@ -1,12 +1,12 @@
 """Companies, contacts and lead sources."""
 
-from django.db.models import Q
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from voronka.accounts.visibility import visible_companies, visible_contacts
 from voronka.administration.services import lead_source_save
 from voronka.crm import services as crm_services
+from voronka.crm.filters import CompanyFilterSet, ContactFilterSet
 from voronka.crm.models import LeadSource
 
 from ..auth import require_admin, require_editor
@@ -24,7 +24,7 @@ from ..schemas.crm import (
     LeadSourceOut,
     LeadSourcePatch,
 )
-from .common import owner_reference, reference, unique_on, visible_or_404
+from .common import filtered, owner_reference, reference, unique_on, visible_or_404
 
 router = Router()
 
@@ -48,13 +48,15 @@ class CompanyFilters(Schema):
 )
 @paginate(Pagination)
 def company_list(request, filters: Query[CompanyFilters]):
-    companies = visible_companies(request.user)
-    if filters.search:
-        companies = companies.filter(Q(name__icontains=filters.search) | Q(inn=filters.search))
-    if filters.customer_type:
-        companies = companies.filter(customer_type=filters.customer_type)
-    if filters.owner_id:
-        companies = companies.filter(owner_id=filters.owner_id)
+    companies = filtered(
+        CompanyFilterSet,
+        visible_companies(request.user),
+        request,
+        {"q": filters.search, "customer_type": filters.customer_type, "owner": filters.owner_id},
+        user=request.user,
+        offer_industries=False,
+        api_names={"q": "search", "owner": "owner_id"},
+    )
     return order(companies, filters.ordering, COMPANY_ORDERING)
 
 
@@ -128,18 +130,14 @@ class ContactFilters(Schema):
 )
 @paginate(Pagination)
 def contact_list(request, filters: Query[ContactFilters]):
-    contacts = visible_contacts(request.user)
-    if filters.search:
-        contacts = contacts.filter(
-            Q(first_name__icontains=filters.search)
-            | Q(last_name__icontains=filters.search)
-            | Q(email__icontains=filters.search)
-            | Q(phone__icontains=filters.search)
-        )
-    if filters.company_id:
-        contacts = contacts.filter(company_id=filters.company_id)
-    if filters.owner_id:
-        contacts = contacts.filter(owner_id=filters.owner_id)
+    contacts = filtered(
+        ContactFilterSet,
+        visible_contacts(request.user),
+        request,
+        {"q": filters.search, "company": filters.company_id, "owner": filters.owner_id},
+        user=request.user,
+        api_names={"q": "search", "company": "company_id", "owner": "owner_id"},
+    )
     return order(contacts, filters.ordering, CONTACT_ORDERING)
 
 

@@ -14,6 +14,7 @@ from voronka.catalog.models import Product
 from voronka.core.errors import InvalidMoment, PastMomentNotPermitted
 from voronka.crm.models import LeadSource
 from voronka.pipeline import services
+from voronka.pipeline.filters import DealFilterSet
 from voronka.pipeline.models import DealLineItem, LostReason, Pipeline, Stage
 
 from ..auth import require_editor, require_team_manager
@@ -38,7 +39,7 @@ from ..schemas.deals import (
     OwnerChangeOut,
     StageChangeOut,
 )
-from .common import InvalidReference, owner_reference, reference, visible_or_404
+from .common import InvalidReference, filtered, owner_reference, reference, visible_or_404
 
 router = Router(tags=["Deals"])
 
@@ -86,18 +87,34 @@ def _past_moment(user, deal, at: datetime | None) -> datetime | None:
     return at
 
 
-def _filter(deals, filters: DealFilters):
-    if filters.search:
-        deals = deals.filter(title__icontains=filters.search)
+def _filter(request, deals, filters: DealFilters):
+    """The deal list page's DealFilterSet (search in title and company, Cyrillic-aware on
+    SQLite; owner, stage, status, lead source, created days), plus the filters only the API
+    offers: any pipeline (archived ones too), company and expected close dates."""
+    deals = filtered(
+        DealFilterSet,
+        deals,
+        request,
+        {
+            "q": filters.search,
+            "stage": filters.stage_id,
+            "status": filters.status,
+            "owner": filters.owner_id,
+            "lead_source": filters.lead_source_id,
+            "created_after": filters.created_from,
+            "created_before": filters.created_to,
+        },
+        api_names={
+            "q": "search",
+            "stage": "stage_id",
+            "owner": "owner_id",
+            "lead_source": "lead_source_id",
+            "created": "created_from",
+        },
+    )
     exact = {
         "pipeline_id": filters.pipeline_id,
-        "stage_id": filters.stage_id,
-        "status": filters.status,
-        "owner_id": filters.owner_id,
         "company_id": filters.company_id,
-        "lead_source_id": filters.lead_source_id,
-        "created_at__date__gte": filters.created_from,
-        "created_at__date__lte": filters.created_to,
         "expected_close_date__gte": filters.close_from,
         "expected_close_date__lte": filters.close_to,
     }
@@ -112,7 +129,7 @@ def _filter(deals, filters: DealFilters):
 )
 @paginate(Pagination)
 def deal_list(request, filters: Query[DealFilters]):
-    deals = _filter(_deals(request.user), filters)
+    deals = _filter(request, _deals(request.user), filters)
     return order(deals, filters.ordering, DEAL_ORDERING)
 
 

@@ -192,7 +192,7 @@ DEAL_ORDERING = (
 
 
 class DealFilters(Schema):
-    search: Text(100) | None = Field(None, description="Part of the title.")
+    search: Text(100) | None = Field(None, description="Part of the title or the company name.")
     pipeline_id: Id | None = None
     stage_id: Id | None = None
     status: StatusValue | None = None
