@@ -311,6 +311,11 @@ class Deal(TimeStampedModel):
             models.Index(fields=["closed_at"]),
             models.Index(fields=["expected_close_date"]),
             models.Index(fields=["status", "stage_entered_at"]),
+            # The deal list's sortable columns (created_at has its own index) and the latest
+            # change that keys its cached totals.
+            models.Index(fields=["title"], name="deal_title_idx"),
+            models.Index(fields=["amount"], name="deal_amount_idx"),
+            models.Index(fields=["updated_at"], name="deal_updated_at_idx"),
         ]
 
     def __str__(self) -> str:
