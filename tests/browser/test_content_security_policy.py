@@ -98,5 +98,14 @@ def test_htmx_and_charts_work_under_the_policy(page, scenario):
     assert "Turbine supply" in page.locator("[data-testid=quick-results]").inner_text()
     page.locator("h1").first.click()
     expect(results).to_have_count(0)
+    # Stage colours and bar widths arrive as data attributes and are applied by app.js.
+    stage = scenario.stages[0]
+    stage.color = "#d03030"
+    stage.save()
+    page.goto(f"{page.base_url}/pipelines/{scenario.pipeline.pk}/board/")
+    head = page.locator(f".board-col[data-stage-id='{stage.pk}'] .board-col-head")
+    assert head.evaluate("element => getComputedStyle(element).borderTopColor") == (
+        "rgb(208, 48, 48)"
+    )
     assert violations(page) == []
     assert console == []
