@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from voronka.core.errors import DomainError
+from voronka.core.planner_statistics import planner_statistics_refresh
 from voronka.pipeline.bulk import refresh_returning_customers
 from voronka.pipeline.lost_reasons import lost_reason_not_given
 
@@ -86,6 +87,7 @@ def import_run(*, job: ImportJob, progress: Callable[[int, int], None] | None = 
             if progress:
                 progress(job.processed, job.row_count)
         refresh_returning_customers(writer.touched_companies)
+        planner_statistics_refresh(rows_written=counts["created"] + counts["updated"])
         problems.sort(key=lambda problem: problem.line)
         job.errors = [problem.as_dict() for problem in problems[:REPORT_MAX_ERRORS]]
         job.created_count = counts["created"]
