@@ -19,6 +19,7 @@ from .products import LineItemValue
 from .resolving import NOT_GIVEN, Resolver
 from .users import read_user_row
 
+UPDATE_ASSUMPTIONS = {"lost_reason_not_given", "dates_corrected"}
 # What the importer assumed for a row because the file did not say (counted in the report).
 ASSUMPTIONS = {
     "won_passed_every_stage": _lazy("won deals without a stage: passed every stage"),
@@ -141,6 +142,13 @@ class RowReader:
                 problems.append(RowProblem(line, self.column("contact_name"), _("Required.")))
         if problems:
             return None, problems
+        if self.job.kind == ImportKind.DEALS and self.resolver.deal_exists(
+            values.get("external_id")
+        ):
+            # An update keeps the deal's stage and dates: only these assumptions apply to it.
+            self.row.assumptions = [
+                key for key in self.row.assumptions if key in UPDATE_ASSUMPTIONS
+            ]
         return self.row, []
 
     def _read_deal(self, text, attempt, values, problems, line, cells) -> None:

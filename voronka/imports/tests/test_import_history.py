@@ -357,3 +357,12 @@ def test_a_head_cannot_put_new_owners_in_another_department(db, stages):
             options={"owner_department": str(other.pk)},
         )  # fmt: skip
     assert error.value.field == "owner_department"
+
+
+def test_the_check_of_an_update_file_counts_no_creation_assumptions(importer, agent):
+    import_file(importer, csv_bytes(HEADERS, [["1", "A", "moses", "Переговоры", "2024-03-01", ""]]))
+    job = services.import_job_create(
+        user=importer, kind="deals", file_name="u.csv",
+        data=csv_bytes(["ID", "Stage", "Close Date"], [["1", "Lost", "2024-04-01"]]),
+    )  # fmt: skip
+    assert services.import_check(job=job)["assumptions"] == {"lost_reason_not_given": 1}
