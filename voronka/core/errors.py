@@ -87,8 +87,9 @@ class PastMomentNotPermitted(DomainError):
 
 
 class InvalidMoment(DomainError):
+    # A well-formed moment that conflicts with the deal's history: the API answers 409, like
+    # every business rule (a 422 is kept for what the schema itself refuses).
     code = "invalid_moment"
-    status = 422
     default_message = _("The moment is outside the deal's history.")
 
 

@@ -31,8 +31,8 @@ ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
 class CustomFieldInvalid(DomainError):
+    # Pages answer 400; the API 409 like every business rule (the schema checks only the shape).
     code = "custom_field_invalid"
-    status = 422
     default_message = _("The custom field's value is not valid.")
 
 

@@ -64,7 +64,7 @@ def _past_moment(user, deal, at: datetime | None) -> datetime | None:
 
     Not in the future, not before the deal was created, not before it entered its current stage
     (the open stage visit would end before it began). Raises PastMomentNotPermitted (403) or
-    InvalidMoment (422).
+    InvalidMoment (409, like every business rule).
     """
     if at is None:
         return None

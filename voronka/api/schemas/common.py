@@ -213,7 +213,7 @@ def Ordering(allowed: tuple[str, ...]):
 CUSTOM_FIELDS_DESCRIPTION = (
     "Custom field values by code (Settings → Custom fields): text, a number, a date "
     "(`2017-03-01` or `01.03.2017`) or one of the field's list. On change, codes not sent keep "
-    "their value and an empty string or null clears one; a value of the wrong kind is a 422."
+    "their value and an empty string or null clears one; a value of the wrong kind is a 409 `custom_field_invalid` naming the field."
 )
 CustomFieldCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 CustomFieldValuesIn = dict[CustomFieldCode, int | float | Text(500) | None]

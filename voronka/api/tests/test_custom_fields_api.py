@@ -1,5 +1,5 @@
 """Custom fields through the API: read on deals and companies, written through the services with
-the same checks by kind (a wrong value is a 422 naming the field), unknown codes refused."""
+the same checks by kind (a wrong value is a 409 naming the field), unknown codes refused."""
 
 import pytest
 
@@ -46,14 +46,14 @@ def test_patch_merges_and_clears_values(manager_api, manager, fields, pipeline):
         ({"region": "Урал"}, "region", "There is no active custom field “region”."),
     ],
 )
-def test_a_wrong_value_is_a_422_naming_the_field(
+def test_a_wrong_value_is_a_409_naming_the_field(
     manager_api, manager, fields, pipeline, values, field, message
 ):
     deal = make_deal(owner=manager, pipeline=pipeline, custom_fields={"seats": 3})
     response = manager_api.patch(
         f"deals/{deal.pk}", {"expected_version": 1, "custom_fields": values}
     )
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert response.json()["code"] == "custom_field_invalid"
     assert response.json()["fields"] == {field: [message]}
     assert Deal.objects.get(pk=deal.pk).custom_fields == {"seats": 3}

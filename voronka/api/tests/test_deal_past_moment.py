@@ -106,9 +106,9 @@ def test_a_manager_without_a_moment_still_acts_now(manager_api, old_deal):
         ),
     ],
 )
-def test_a_moment_in_the_future_or_before_creation_is_a_clear_422(admin_api, old_deal, at, message):
+def test_a_moment_in_the_future_or_before_creation_is_a_clear_409(admin_api, old_deal, at, message):
     response = admin_api.post(f"deals/{old_deal.pk}/win", {"at": at})
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert response.json()["code"] == "invalid_moment"
     assert response.json()["fields"] == {"at": [message]}
     assert Deal.objects.get(pk=old_deal.pk).status == "open"
@@ -122,7 +122,7 @@ def test_a_moment_before_the_current_stage_was_entered_is_refused(admin_api, old
     )
     assert moved.status_code == 200
     response = admin_api.post(f"deals/{old_deal.pk}/win", {"at": "2016-04-01T12:00:00+03:00"})
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert response.json()["fields"] == {
         "at": ["The moment is before the deal entered its current stage (May 1, 2016, noon)."]
     }
