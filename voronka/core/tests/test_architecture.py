@@ -16,6 +16,7 @@ MAX_LINES = 600
 # Known exceptions to the size rule, each to be split by its owner.
 LONG_MODULES = {
     "demo/generator.py": "being rewritten for speed (issue 11); split after that lands",
+    "pipeline/models.py": "custom fields pushed it just past 600: move the history models out",
 }
 
 WRITE_METHODS = {
@@ -52,6 +53,7 @@ WRITE_EXCEPTIONS = {
     "imports/writing_parties.py": "the importer's bulk writer for companies and contacts",
     "imports/resolving.py": "the importer creates a lead source or lost reason named in a file",
     "imports/people.py": "the users import kind",
+    "imports/users.py": "the users import kind (accounts are made as the file says)",
 }
 
 # Row-level-visible models: views and routers reach them through visibility helpers/selectors.
