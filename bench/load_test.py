@@ -36,6 +36,14 @@ def wait_for(url: str, seconds: float = 60) -> None:
     raise RuntimeError(f"{url} did not answer in {seconds} s")
 
 
+def milliseconds(value: str) -> float:
+    """Locust writes N/A for a request type that got no response."""
+    try:
+        return float(value)
+    except ValueError:
+        return 0.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="10k")
@@ -53,22 +61,27 @@ def main() -> None:
         "DEBUG": "0",
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3"),
     }
-    deal_ids = subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "shell",
-            "-c",
-            "from voronka.pipeline.models import Deal; print(','.join(str(pk) for pk in "
-            "Deal.objects.filter(owner__department__name='Москва').order_by('-pk')"
-            ".values_list('pk', flat=True)[:200]))",
-        ],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    deal_ids = (
+        subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "shell",
+                "--no-imports",
+                "-c",
+                "from voronka.pipeline.models import Deal; print(','.join(str(pk) for pk in "
+                "Deal.objects.filter(owner__department__name='Москва').order_by('-pk')"
+                ".values_list('pk', flat=True)[:200]))",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )  # the shell may print a banner first
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env
     )
@@ -107,9 +120,9 @@ def main() -> None:
                     "requests": int(row["Request Count"]),
                     "failures": int(row["Failure Count"]),
                     "requests_per_s": round(float(row["Requests/s"]), 1),
-                    "p50_ms": float(row["50%"] or 0),
-                    "p95_ms": float(row["95%"] or 0),
-                    "p99_ms": float(row["99%"] or 0),
+                    "p50_ms": milliseconds(row["50%"]),
+                    "p95_ms": milliseconds(row["95%"]),
+                    "p99_ms": milliseconds(row["99%"]),
                 }
             )
     result = {

@@ -14,6 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DOC = ROOT / "docs" / "performance.md"
+LOAD_REQUESTS = ("board", "deal card", "API deal list")
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 LIST_PAGES = {
     "board": lambda url: url == "/board/",
@@ -94,13 +95,20 @@ def target_rows(runs) -> list[str]:
         run = runs.get(("load-postgres", size))
         if not run:
             continue
-        total = next((row for row in run["rows"] if row["name"] == "Aggregated"), None)
-        if total is None:
+        # The measured requests; the sign-in each simulated user does once is not one of them.
+        measured = [row for row in run["rows"] if row["name"] in LOAD_REQUESTS]
+        if not measured:
             continue
-        ok = total["failures"] == 0 and total["p99_ms"] < 500
+        failures = sum(row["failures"] for row in measured)
+        p99 = max(row["p99_ms"] for row in measured)
+        ok = failures == 0 and p99 < 500
         figure = (
-            f"{total['requests_per_s']} req/s, p50 {total['p50_ms']:.0f} / p95 "
-            f"{total['p95_ms']:.0f} / p99 {total['p99_ms']:.0f} ms, {total['failures']} errors"
+            ", ".join(
+                f"{row['name']} {row['requests_per_s']} req/s p50 {row['p50_ms']:.0f} / p95 "
+                f"{row['p95_ms']:.0f} / p99 {row['p99_ms']:.0f} ms"
+                for row in measured
+            )
+            + f"; {failures} errors"
         )
         lines.append(
             f"| load test {size} PostgreSQL: 0 errors, p99 < 500 ms | {figure} | {verdict(ok)} |"
