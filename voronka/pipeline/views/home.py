@@ -5,8 +5,8 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, F, FloatField, Q, QuerySet, Sum, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
+from django.db.models.functions import Cast
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from voronka.accounts.visibility import head_department_ids, visible_activities, visible_deals
+from voronka.core.formatting import currency_symbol
 from voronka.core.models import Organisation
 from voronka.pipeline.filters import rotting_q
 from voronka.pipeline.models import DealStatus, Pipeline, Stage
+from voronka.pipeline.probability import effective_probability
 
 # The home page lists at most this many rows per block; the counts above them are exact.
 LIST_LIMIT = 12
-CURRENCY_SYMBOLS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸", "BYN": "Br", "CNY": "¥"}
 
 
 def _end_of_today() -> datetime:
@@ -69,9 +70,7 @@ def pipeline_by_stage(stages: list[Stage], deals: QuerySet) -> tuple[list[dict],
     index instead of aggregating every deal with per-stage FILTER clauses."""
     if not stages:
         return [], {"count": 0, "amount": Decimal(0), "weighted": Decimal(0)}
-    probability = Coalesce(
-        F("win_probability"), Cast(F("stage__probability"), FloatField()) / Value(100.0)
-    )
+    probability = effective_probability()
     figures = {
         figure["stage_id"]: figure
         for figure in deals.filter(status=DealStatus.OPEN, stage__in=[stage.pk for stage in stages])
@@ -180,6 +179,6 @@ def home(request):
             "mine": mine,
             "team": team,
             "now": timezone.now(),
-            "currency_symbol": CURRENCY_SYMBOLS.get(organisation.currency, organisation.currency),
+            "currency_symbol": currency_symbol(organisation.currency),
         },
     )
