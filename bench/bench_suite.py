@@ -123,6 +123,8 @@ def run_target(engine: str, size: str, args) -> dict:
             str(args.repeat if size != "1m" else min(args.repeat, 3)),
             "--roles",
             roles,
+            "--only",
+            args.only,
         ],
         cwd=ROOT,
         env=env,
@@ -169,6 +171,11 @@ def main() -> None:
     parser.add_argument("--roles", default="admin,head,manager")
     parser.add_argument("--roles-1m", default="admin", help="roles measured at 1M deals")
     parser.add_argument("--no-generate", action="store_true", help="use the databases as they are")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated URL prefixes to measure (a quick run), e.g. /board/,/analytics/",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -233,7 +240,16 @@ def worker(args) -> None:
             for page in REFERENCE_SQL
         }
         api_urls = api_list_urls(client)
-        for kind, url in [("page", url) for url in urls] + [("api", url) for url in api_urls]:
+        wanted = [("page", url) for url in urls] + [("api", url) for url in api_urls]
+        if args.only:
+            prefixes = tuple(args.only.split(","))
+            # "/" is the home page alone; any other prefix matches the URLs below it.
+            wanted = [
+                (kind, url)
+                for kind, url in wanted
+                if any(url == p if p == "/" else url.startswith(p) for p in prefixes)
+            ]
+        for kind, url in wanted:
             status, median_ms, p95_ms, queries = measure(url)
             if status == 405:
                 continue  # POST-only endpoint
