@@ -25,7 +25,7 @@ from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from voronka.accounts.departments import department_scopes
+from voronka.accounts.departments import department_scope_ids, department_scopes
 from voronka.accounts.models import Role, User
 from voronka.accounts.visibility import (
     head_department_ids,
@@ -74,6 +74,15 @@ def visible_plans(user: User) -> QuerySet[Plan]:
             | Q(dimension=PlanDimension.CUSTOMER, company__in=visible_companies(user))
         )
     return plans.filter(dimension=PlanDimension.EMPLOYEE, user=user)
+
+
+def plans_of_department(plans: QuerySet[Plan], department_id: int) -> QuerySet[Plan]:
+    """Plans of a department and its sub-departments, and of the people who work in them."""
+    scope = department_scope_ids(department_id)
+    return plans.filter(
+        Q(dimension=PlanDimension.DEPARTMENT, department_id__in=scope)
+        | Q(dimension=PlanDimension.EMPLOYEE, user__department_id__in=scope)
+    )
 
 
 def plans_active_on(plans: QuerySet[Plan], day: date) -> QuerySet[Plan]:

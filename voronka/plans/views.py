@@ -30,6 +30,7 @@ from .selectors import (
     plan_progress_table,
     plan_rollups,
     plans_active_on,
+    plans_of_department,
     visible_plans,
 )
 
@@ -41,7 +42,7 @@ def _share(value) -> float:
 
 @login_required
 def plan_list(request):
-    form = PlanListFilterForm(request.GET or None)
+    form = PlanListFilterForm(request.GET or None, user=request.user)
     if request.GET:
         form.is_valid()
     cleaned = getattr(form, "cleaned_data", {})
@@ -50,6 +51,9 @@ def plan_list(request):
     plans = plans_active_on(visible_plans(request.user), on)
     if dimension:
         plans = plans.filter(dimension=dimension)
+    department = cleaned.get("department")
+    if department is not None:
+        plans = plans_of_department(plans, department.pk)
     progress = plan_progress(plans, request.user)
     export = request.GET.get("export")
     if export is not None:
@@ -92,8 +96,12 @@ def plan_list(request):
         }
         chart["figure"]["layout"]["height"] = max(300, 80 + 48 * len(items))
     query = {"on": on.isoformat()} | ({"dimension": dimension} if dimension else {})
+    if department is not None:
+        query["department"] = str(department.pk)
     context = {
-        "filter_form": form if request.GET else PlanListFilterForm(initial={"on": on}),
+        "filter_form": form
+        if request.GET
+        else PlanListFilterForm(initial={"on": on}, user=request.user),
         "on": on,
         "rollups": rollups,
         "employees": employees,

@@ -216,3 +216,36 @@ def test_head_of_an_office_sets_and_sees_plans_of_its_teams(org):
             target=org["team_a"],
             target_amount=Decimal(500),
         )
+
+
+def test_the_plans_page_filters_by_any_department_level(client, org, admin_user):
+    may = date(2026, 5, 1)
+    for dimension, target in [
+        ("department", org["moscow"]),
+        ("department", org["team_b1"]),
+        ("department", org["kazan"]),
+        ("employee", org["seller_b"]),
+        ("employee", org["seller_kazan"]),
+    ]:
+        plan_services.plan_create(
+            user=admin_user,
+            period="month",
+            period_start=may,
+            dimension=dimension,
+            target=target,
+            target_amount=Decimal(100),
+        )
+    client.force_login(admin_user)
+
+    def targets(department):
+        response = client.get(
+            reverse("plans:list"), {"on": "2026-05-15", "department": org[department].pk}
+        )
+        assert response.status_code == 200
+        return sorted(
+            item.target_name for rollup in response.context["rollups"] for item in rollup.items
+        )
+
+    assert targets("team_b") == sorted(["Команда Б1", str(org["seller_b"])])
+    assert targets("moscow") == sorted(["Московский офис", "Команда Б1", str(org["seller_b"])])
+    assert targets("kazan") == sorted(["Казанский офис", str(org["seller_kazan"])])
