@@ -429,7 +429,13 @@ VALUE_FIELDS = (
 
 
 def fields_for(kind: str) -> tuple[ImportField, ...]:
-    return FIELDS[kind]
+    """The kind's fields, then one per active custom field of its entity."""
+    from .custom import custom_import_fields
+
+    custom = tuple(
+        ImportField(key, label, synonyms) for key, label, synonyms in custom_import_fields(kind)
+    )
+    return FIELDS[kind] + custom
 
 
 def _normalise(text: str) -> str:

@@ -12,6 +12,7 @@ from voronka.core.models import Organisation
 from voronka.pipeline.models import DealStatus
 
 from .cells import CellError, parse_date, parse_decimal, parse_moment, parse_status
+from .custom import custom_cell, custom_definitions
 from .fields import fields_for
 from .models import ImportJob, ImportKind
 from .parsing import cell
@@ -73,6 +74,7 @@ class RowReader:
         self.mapping = job.mapping
         self.now = timezone.now()
         self.currency = Organisation.current().currency
+        self.custom_definitions = custom_definitions(job.kind, job.mapping)
 
     def column(self, key: str) -> str:
         index = self.mapping.get(key)
@@ -96,6 +98,13 @@ class RowReader:
                 problems.append(RowProblem(line, self.column(key), str(error)))
                 return None
 
+        custom = {}
+        for key, definition in self.custom_definitions.items():
+            value = attempt(key, lambda raw, definition=definition: custom_cell(definition, raw))
+            if value is not None:
+                custom[definition.code] = value
+        if custom:
+            values["custom_fields"] = custom
         for key, limit in self.TEXT_LIMITS.items():
             if key in self.mapping:
                 value = text(key)

@@ -243,6 +243,7 @@ class RowWriter(PartiesWriter):
             first_contact_at=values.get("first_contact_at") or created,
             description=values.get("description", ""),
             external_id=values.get("external_id", ""),
+            custom_fields=values.get("custom_fields", {}),
         )
         line = self._line(values.get("line_item"))
         if line is not None:  # the deal card's rule: the amount is the sum of the lines

@@ -130,6 +130,11 @@ class PartiesWriter:
                     inn=values.get("company_inn", ""),
                     owner=values["owner"],
                     external_id=values.get("external_id_company", ""),
+                    custom_fields=(
+                        values.get("custom_fields", {})
+                        if self.job.kind == ImportKind.COMPANIES
+                        else {}
+                    ),
                     **{
                         k: values.get(k, "")
                         for k in ("industry", "phone", "email", "website", "address", "notes")

@@ -118,3 +118,22 @@ def test_a_row_with_a_deal_value_and_a_product_without_a_price_keeps_the_value(i
     assert list(deal.line_items.values_list("quantity", "unit_price")) == [
         (Decimal("1.00"), Decimal("5000.00"))
     ]
+
+
+def test_active_custom_fields_are_mapping_targets_checked_by_their_kind(importer):
+    from voronka.customfields.services import custom_field_create
+
+    custom_field_create(entity="deal", code="segment", label="Сегмент", kind="choice",
+                        choices=["SMB", "Enterprise"])  # fmt: skip
+    custom_field_create(entity="deal", code="seats", label="Лицензий", kind="number")
+    data = csv_bytes(["ID", "Название", "Этап", "Сегмент", "Лицензий"],
+                     [["C1", "А", "Переговоры", "SMB", "12"],
+                      ["C2", "Б", "Переговоры", "Гос", "x"]])  # fmt: skip
+    job = services.import_job_create(user=importer, kind="deals", file_name="c.csv", data=data)
+    assert job.mapping["custom:segment"] == 3 and job.mapping["custom:seats"] == 4
+    report = services.import_check(job=job)
+    assert [(error["line"], error["column"]) for error in report["errors"]] == [
+        (3, "Лицензий"), (3, "Сегмент"),
+    ]  # fmt: skip
+    services.import_job_start(job=job, user=importer, valid_only=True, on_match="update")
+    assert Deal.objects.get().custom_fields == {"segment": "SMB", "seats": 12}
