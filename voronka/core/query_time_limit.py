@@ -1,11 +1,12 @@
 """A time limit for heavy read requests: analytics pages and API, and exports.
 
 One slow report must not hold the database (and, on SQLite, every writer) for minutes. Inside
-`query_time_limit()` each query may run at most `ANALYTICS_QUERY_TIMEOUT_SECONDS`:
-- PostgreSQL enforces it itself (`statement_timeout`, reset on the way out; inside a
-  transaction the setting also rolls back with it);
+`query_time_limit()` queries may run for `ANALYTICS_QUERY_TIMEOUT_SECONDS`:
+- PostgreSQL enforces it per statement itself (`statement_timeout`, reset on the way out;
+  inside a transaction the setting also rolls back with it);
 - SQLite has no such setting, so a progress handler, called every few thousand virtual-machine
-  steps, interrupts the statement once its deadline has passed.
+  steps, interrupts the running statement once the block's deadline has passed (the limit
+  covers the block's queries together; a streamed export gets it afresh per chunk).
 A query stopped either way raises `QueryTimeLimitExceeded`, a domain error (HTTP 503) that the
 API renders as JSON and `QueryTimeLimitMiddleware` as a page in the app's layout.
 """
@@ -33,8 +34,8 @@ class QueryTimeLimitExceeded(DomainError):
     code = "query_time_limit"
     status = 503
     default_message = _(
-        "This report took too long to compute and was stopped so that it does not slow down "
-        "everyone else. Choose a shorter period or narrower filters and try again."
+        "It was stopped so that it does not slow down everyone else's work. Choose a shorter "
+        "period or narrower filters and try again."
     )
 
 
