@@ -35,7 +35,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from voronka.pipeline.models import DealStatus
+from voronka.pipeline.models import DealStatus, StageVisit
 
 from .filters import AnalyticsFilter
 from .summary import summary_entered, summary_lost, summary_serves, summary_stay_buckets
@@ -163,6 +163,21 @@ def _duration_rows(analytics_filter: AnalyticsFilter, user, now: datetime):
     )
 
 
+def _open_duration_rows(analytics_filter: AnalyticsFilter, user, now: datetime):
+    """Open stays only, found through the open deals (an open stay belongs to an open deal;
+    there are few of them, so this avoids scanning every visit of the period)."""
+    open_deals = analytics_filter.deals(user).filter(status=DealStatus.OPEN).values("pk")
+    return (
+        StageVisit.objects.filter(
+            pipeline_id=analytics_filter.pipeline.pk, left_at__isnull=True, deal__in=open_deals
+        )
+        .annotate(days=whole_days(F("entered_at"), Value(now, output_field=DateTimeField())))
+        .values("stage_id", "days")
+        .annotate(censored=Value(1, output_field=IntegerField()), n=Count("id"))
+        .order_by()
+    )
+
+
 def stage_survival(analytics_filter: AnalyticsFilter, user, now: datetime | None = None):
     """Kaplan–Meier curve of time in stage for every stage of the pipeline."""
     now = now or timezone.now()
@@ -170,7 +185,7 @@ def stage_survival(analytics_filter: AnalyticsFilter, user, now: datetime | None
     if summary_serves(analytics_filter):
         # Closed stays from the summary; open stays (few, aged by "now") from raw visits.
         rows = summary_stay_buckets(analytics_filter, user) + list(
-            _duration_rows(analytics_filter, user, now).filter(left_at__isnull=True)
+            _open_duration_rows(analytics_filter, user, now)
         )
     else:
         rows = _duration_rows(analytics_filter, user, now)
@@ -189,16 +204,12 @@ def velocity(analytics_filter: AnalyticsFilter, user, now: datetime | None = Non
     stages = analytics_filter.stages()
     survival = stage_survival(analytics_filter, user, now)
     if summary_serves(analytics_filter):
-        open_stays = dict(
-            analytics_filter.visits(user)
-            .filter(left_at__isnull=True)
-            .values("stage_id")
-            .annotate(n=Count("id"))
-            .values_list("stage_id", "n")
-            .order_by()
-        )
+        # Every open stay is a censored point of its stage's curve.
         entered = {
-            stage_id: {"entered": n, "open_stays": open_stays.get(stage_id, 0)}
+            stage_id: {
+                "entered": n,
+                "open_stays": survival[stage_id].censored if stage_id in survival else 0,
+            }
             for stage_id, n in summary_entered(analytics_filter, user).items()
         }
         lost = summary_lost(analytics_filter, user)
