@@ -224,7 +224,13 @@ def check(request, pk: int):
         "job": job,
         "report": job.report,
         "form": form,
-        "has_unknown_values": bool(unknown),
+        # Unmapped values other than products (which are created unless mapped) fail rows.
+        "has_unknown_values": any(
+            not value.chosen
+            for key, found in unknown.items()
+            if key != "product_name"
+            for value in found
+        ),  # fmt: skip
         "has_values_step": bool(unknown) or bool(job.value_map) or services.asks_about_closing(job),
         "assumptions": assumption_counts(job.report),
         "steps": _steps("check"),
