@@ -31,13 +31,29 @@ def test_every_page_draws_its_plotly_charts(page, language):
         screenshot(page, f"analytics-{name}-{language}")
 
 
-def test_head_applies_reassignment_advice_in_one_click(page):
+def test_head_hands_a_stalled_deal_over_after_confirming_and_can_undo_it(page):
     scenario = build_scenario()
     sign_in(page, scenario.head, "en")
     page.goto(f"{page.base_url}/analytics/managers/advice/{QUERY}")
     deal = scenario.deals["C"]
+    owner_before = Deal.objects.get(pk=deal.pk).owner_id
     button = page.locator(f"[data-testid=apply-{deal.pk}-{scenario.m1.pk}]")
+    questions = []
+
+    def answer(dialog, accept):
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    button.click()
+    page.wait_for_timeout(500)
+    assert Deal.objects.get(pk=deal.pk).owner_id == owner_before  # "Cancel" changes nothing
+    page.once("dialog", lambda dialog: answer(dialog, accept=True))
     button.click()
     page.wait_for_load_state("networkidle")
+    assert questions[0].startswith("Hand «C» over? New owner:")
     assert Deal.objects.get(pk=deal.pk).owner_id == scenario.m1.pk
-    assert "is now with" in page.content()
+    assert "is now with" in page.get_by_test_id("advice-undo").inner_text()
+    page.get_by_test_id("advice-undo-button").click()
+    page.wait_for_load_state("networkidle")
+    assert Deal.objects.get(pk=deal.pk).owner_id == owner_before

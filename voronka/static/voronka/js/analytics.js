@@ -44,9 +44,3 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
-
-// Handing a deal over (reassignment advice) asks first; the question is in data-confirm.
-document.addEventListener("submit", (event) => {
-  const question = event.target.closest("form[data-confirm]")?.dataset.confirm;
-  if (question && !window.confirm(question)) event.preventDefault();
-});
