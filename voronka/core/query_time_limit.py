@@ -96,8 +96,10 @@ def _sqlite_limit(database, seconds: float):
 def query_time_limit(seconds: float | None = None):
     """Run the block's queries under a time limit; raise QueryTimeLimitExceeded past it.
 
-    Applies to every configured database (a read replica serves analytics too)."""
+    Applies to every configured database (a read replica serves analytics too). Yields a
+    function that starts SQLite's deadline afresh (PostgreSQL's limit is per statement)."""
     seconds = _limit_seconds() if seconds is None else seconds
+    deadlines = []
     with ExitStack() as stack:
         for database in connections.all():
             if getattr(database, "_voronka_time_limited", False):
@@ -107,7 +109,14 @@ def query_time_limit(seconds: float | None = None):
             stack.enter_context(database.execute_wrapper(_raise_time_limit_errors))
             database._voronka_time_limited = True
             stack.callback(setattr, database, "_voronka_time_limited", False)
-        yield
+            if hasattr(database, "_voronka_deadline"):
+                deadlines.append(database._voronka_deadline)
+
+        def renew_deadline() -> None:
+            for deadline in deadlines:
+                deadline[0] = time.monotonic() + seconds
+
+        yield renew_deadline
 
 
 @contextmanager
@@ -138,15 +147,17 @@ def time_limited_queries(view):
 
 
 def _limited_stream(chunks):
-    """Each step of a streamed export (one query's rows at most) gets the limit afresh."""
+    """A streamed export runs under one limit; each step (one query's rows at most) gets
+    SQLite's deadline afresh, so a long export is not cut while every query stays bounded."""
     iterator = iter(chunks)
-    while True:
-        with query_time_limit():
+    with query_time_limit() as renew_deadline:
+        while True:
+            renew_deadline()
             try:
                 chunk = next(iterator)
             except StopIteration:
                 return
-        yield chunk
+            yield chunk
 
 
 def is_time_limited_request(request) -> bool:

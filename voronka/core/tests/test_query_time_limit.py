@@ -5,6 +5,7 @@ import time
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from voronka.core.query_time_limit import QueryTimeLimitExceeded, query_time_limit
 
@@ -115,3 +116,24 @@ def test_pages_outside_analytics_and_exports_have_no_limit(client, admin_user, t
 def _assert_no_time_limit(execute, sql, params, many, context):
     assert not getattr(context["connection"], "_voronka_time_limited", False)
     return execute(sql, params, many, context)
+
+
+def test_a_streamed_export_sets_the_limit_once_not_per_row(client, admin_user, pipeline):
+    from tests.factories import make_deal
+
+    client.force_login(admin_user)
+
+    def streamed_queries() -> int:
+        response = client.get("/deals/", {"export": "csv"})
+        with CaptureQueriesContext(connection) as queries:
+            body = b"".join(response.streaming_content)
+        return len(queries), body.count(b"\n")
+
+    make_deal(owner=admin_user, pipeline=pipeline)
+    few_queries, few_lines = streamed_queries()
+    for _ in range(20):
+        make_deal(owner=admin_user, pipeline=pipeline)
+    many_queries, many_lines = streamed_queries()
+
+    assert (few_lines, many_lines) == (2, 22)  # the header and one line per deal
+    assert many_queries == few_queries
