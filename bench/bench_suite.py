@@ -23,6 +23,7 @@ import csv
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -139,6 +140,7 @@ def run_target(engine: str, size: str, args) -> dict:
         date=datetime.now(UTC).isoformat(timespec="seconds"),
         machine=machine(),
         seconds=round(time.perf_counter() - started, 1),
+        only=args.only,
     )
     return result
 
@@ -146,6 +148,8 @@ def run_target(engine: str, size: str, args) -> dict:
 def write_results(result: dict) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stem = f"{result['date'][:10]}-{result['engine']}-{result['size']}"
+    if result.get("only"):
+        stem += "-only-" + re.sub(r"[^a-z0-9]+", "-", result["only"]).strip("-")[:40]
     path = RESULTS / f"{stem}.json"
     path.write_text(json.dumps(result, indent=1, ensure_ascii=False))
     with (RESULTS / f"{stem}.csv").open("w", newline="") as handle:
@@ -335,11 +339,13 @@ def page_urls() -> list[str]:
     from voronka.crm.models import Company
     from voronka.pipeline.models import Deal
 
+    from django.urls import reverse
+
     deal = Deal.objects.order_by("-pk").first()
     company = Company.objects.order_by("-pk").first()
-    for item in (deal, company):
-        if item is not None and hasattr(item, "get_absolute_url"):
-            urls.append(item.get_absolute_url())
+    for item, name in ((deal, "pipeline:deal_detail"), (company, "crm:company_detail")):
+        if item is not None:
+            urls.append(reverse(name, args=[item.pk]))
     return urls
 
 
