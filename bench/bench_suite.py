@@ -336,10 +336,10 @@ def page_urls() -> list[str]:
             and not any(word in url for word in SKIPPED_WORDS)
         }
     )
+    from django.urls import reverse
+
     from voronka.crm.models import Company
     from voronka.pipeline.models import Deal
-
-    from django.urls import reverse
 
     deal = Deal.objects.order_by("-pk").first()
     company = Company.objects.order_by("-pk").first()
