@@ -89,3 +89,26 @@ def test_the_card_form_edits_the_values(page, data):
         "seats": 1500.25,
         "tender_date": "2017-03-01",
     }
+
+
+def test_departments_tree_and_invitation_pages(page, data):
+    from tests.factories import DepartmentFactory
+
+    office = DepartmentFactory(name="Московский офис")
+    DepartmentFactory(name="Команда Север", parent=office)
+    newcomer = UserFactory(username="anna", first_name="Анна", last_name="Петрова")
+    newcomer.set_unusable_password()
+    newcomer.save()
+    sign_in(page, data["admin"], "ru")
+    page.goto(f"{page.base_url}/settings/departments/")
+    labels = [
+        row.inner_text().split("\t")[0]
+        for row in page.locator("[data-testid=department-row]").all()
+    ]
+    assert "— Команда Север" in labels
+    screenshot(page, "departments-tree-ru-wide")
+    page.goto(f"{page.base_url}/settings/users/")
+    page.click("[data-testid=invite-anna]")
+    link = page.locator("[data-testid=invitation-link]").input_value()
+    assert "/accounts/password/set/" in link
+    screenshot(page, "users-invitation-ru-wide")
