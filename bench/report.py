@@ -42,7 +42,8 @@ def newest_runs() -> dict[tuple[str, str], dict]:
 
 
 def worst(rows, match) -> dict | None:
-    chosen = [row for row in rows if match(row["url"])]
+    # Only answered pages: a manager's 404 on someone else's deal card is not a page view.
+    chosen = [row for row in rows if match(row["url"]) and row["status"] == 200]
     return max(chosen, key=lambda row: row["p95_ms"]) if chosen else None
 
 
