@@ -27,7 +27,8 @@ LIST_PAGES = {
 
 def newest_runs() -> dict[tuple[str, str], dict]:
     runs: dict[tuple[str, str], dict] = {}
-    for path in sorted(RESULTS.glob("*.json")):
+    # Full runs first, then the quick runs that complete them.
+    for path in sorted(RESULTS.glob("*.json"), key=lambda path: ("-only-" in path.name, path.name)):
         data = json.loads(path.read_text())
         key = ("load-" if "-load-" in path.name else "") + data["engine"], data["size"]
         earlier = runs.get(key)
