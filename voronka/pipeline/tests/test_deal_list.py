@@ -406,9 +406,9 @@ def test_bulk_scope_all_changes_every_filtered_visible_deal_only(en_client, team
 
 
 def test_bulk_refuses_more_deals_than_its_limit(en_client, team, deals, monkeypatch):
-    from voronka.pipeline.views import lists
+    from voronka.pipeline import bulk_services
 
-    monkeypatch.setattr(lists, "BULK_LIMIT", 3)
+    monkeypatch.setattr(bulk_services, "BULK_LIMIT", 3)
     en_client.force_login(team.head)
     response = en_client.post(
         BULK, {"action": "reassign", "owner": team.manager.pk, "scope": "all", "filters": ""}

@@ -33,14 +33,12 @@ from voronka.crm.listing import (
     parse_sort,
     query_without,
 )
-from voronka.pipeline import services
+from voronka.pipeline.bulk_services import BULK_LIMIT, deals_bulk_change
 from voronka.pipeline.filters import DealFilterSet
 from voronka.pipeline.forms import owner_choices_queryset
 from voronka.pipeline.models import Pipeline, Stage
 from voronka.pipeline.selectors import deals_data_stamp
 
-# A bulk action touches at most this many deals: each one is its own transaction with history.
-BULK_LIMIT = 500
 # Refused deals listed one by one; the rest are counted.
 REFUSALS_SHOWN = 20
 
@@ -205,13 +203,6 @@ def _selected_ids(values: list[str]) -> set[int]:
     return {int(value) for value in values if value.isdigit()}
 
 
-def _apply(action: str, deal, data, user) -> None:
-    if action == "reassign":
-        services.deal_reassign(deal=deal, new_owner=data["owner"], user=user)
-    else:
-        services.deal_move_stage(deal=deal, stage=data["stage"], user=user)
-
-
 @login_required
 @require_POST
 def deal_bulk(request):
@@ -240,19 +231,18 @@ def deal_bulk(request):
         deals = visible_deals(user).filter(pk__in=selected)
     deals = deals.select_related("stage", "furthest_stage", "pipeline", "owner").order_by("pk")
     chosen = list(deals[: BULK_LIMIT + 1])
-    if len(chosen) > BULK_LIMIT:
-        message = _("At most %(limit)s deals at once: narrow the filters and repeat.")
-        return _refuse(request, back, [message % {"limit": BULK_LIMIT}])
     missing = 0 if data["scope"] == "all" else len(selected - {deal.pk for deal in chosen})
-
-    applied, refused = 0, []
-    for deal in chosen:
-        try:
-            _apply(data["action"], deal, data, user)
-        except DomainError as error:
-            refused.append((deal, str(error.message)))
-        else:
-            applied += 1
+    try:
+        result = deals_bulk_change(
+            deals=chosen,
+            action=data["action"],
+            user=user,
+            owner=data.get("owner"),
+            stage=data.get("stage"),
+        )
+    except DomainError as error:
+        return _refuse(request, back, [str(error.message)])
+    applied, refused = result.applied, result.refused
 
     if applied:
         if data["action"] == "reassign":
