@@ -283,9 +283,12 @@ def department_save(
     Raises DepartmentCycle when the parent is the department itself or one below it.
     """
     department = department or Department()
-    if parent is not None and department.pk is not None:
-        if parent.pk in department_scope_ids(department.pk):
-            raise DepartmentCycle(field="parent")
+    if (
+        parent is not None
+        and department.pk is not None
+        and parent.pk in department_scope_ids(department.pk)
+    ):
+        raise DepartmentCycle(field="parent")
     department.name = name.strip()
     department.parent = parent
     department.save()

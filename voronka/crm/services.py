@@ -156,7 +156,9 @@ def company_create(*, user: User | None, owner: User, name: str, **fields) -> Co
     _unknown_fields({"name": name, "owner": owner, **fields}, COMPANY_FIELDS)
     _check_owner(owner)
     if "custom_fields" in fields:
-        fields["custom_fields"] = custom_values_clean(entity="company", values=fields["custom_fields"])
+        fields["custom_fields"] = custom_values_clean(
+            entity="company", values=fields["custom_fields"]
+        )
     company = Company(owner=owner, **fields)
     company.name = _clean_required(name, "name", _("Enter the company's name."))
     company.inn = _clean_inn(fields.get("inn", ""))

@@ -160,7 +160,15 @@ def test_the_win_rate_table_row_is_formatted(client, history, admin_user):
         reverse("analytics:managers"),
         {"date_from": "2026-05-01", "date_to": "2026-05-31", "group_by": "deal.segment"},
     )
-    assert response.context["group_table"].rows[0] == ["SMB", "3", "1", "1", "1", "50.0\u00a0%", "100\u00a0₽"]
+    assert response.context["group_table"].rows[0] == [
+        "SMB",
+        "3",
+        "1",
+        "1",
+        "1",
+        "50.0\u00a0%",
+        "100\u00a0₽",
+    ]
 
 
 def test_pages_without_grouping_offer_no_group_by(client, history, admin_user):

@@ -181,6 +181,36 @@ def test_advice_apply_reassigns_through_the_service(client, scenario):
     assert deal.owner_changes.count() == 1
 
 
+def test_advice_apply_can_be_undone_once_from_the_page(client, scenario):
+    deal = scenario.deals["E"]
+    client.force_login(scenario.head)
+    client.post(reverse("analytics:advice-apply"), {"deal": deal.pk, "manager": scenario.m2.pk})
+    page = client.get(reverse("analytics:advice")).content.decode()
+    assert 'data-testid="advice-undo"' in page
+    assert f'name="manager" value="{scenario.m1.pk}"' in page
+    # Offered once: the next visit no longer shows it.
+    assert (
+        'data-testid="advice-undo"' not in client.get(reverse("analytics:advice")).content.decode()
+    )
+    response = client.post(
+        reverse("analytics:advice-apply"),
+        {"deal": deal.pk, "manager": scenario.m1.pk, "undo": "1"},
+    )
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    assert deal.owner_id == scenario.m1.pk
+    assert deal.owner_changes.count() == 2  # history keeps both hand-overs
+
+
+def test_advice_links_deals_and_asks_before_handing_over(client, scenario):
+    client.force_login(scenario.head)
+    html = client.get(reverse("analytics:advice")).content.decode()
+    deal = scenario.deals["C"]
+    assert f'<a href="{reverse("pipeline:deal_detail", args=[deal.pk])}">C</a>' in html
+    assert "data-confirm=" in html
+    assert "Hand «C» over? New owner:" in html
+
+
 def test_advice_apply_is_for_heads_only(client, scenario):
     client.force_login(scenario.m1)
     response = client.post(

@@ -223,9 +223,7 @@ def test_the_page_refuses_a_past_expiry_with_a_message(client, manager):
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
-    assert response.context["form"].errors["expires_on"] == [
-        "Choose an expiry date in the future."
-    ]
+    assert response.context["form"].errors["expires_on"] == ["Choose an expiry date in the future."]
     assert ApiToken.objects.count() == 0
 
 
