@@ -11,6 +11,7 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.factories import (
     CompanyFactory,
@@ -63,4 +64,9 @@ def admin_headers(db):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_api_conforms_to_its_schema(case, admin_headers):
-    case.call_and_validate(headers=admin_headers)
+    excluded = []
+    if (case.method, case.path) == ("POST", "/api/v1/documents"):
+        # The schema cannot say which file types are accepted; a refused type is a validation
+        # error (422, issue 11 finding 9), not a rejection of schema-valid data.
+        excluded.append(positive_data_acceptance)
+    case.call_and_validate(headers=admin_headers, excluded_checks=excluded)
