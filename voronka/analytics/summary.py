@@ -106,7 +106,7 @@ def _cell_fields(prefix: str = "") -> dict:
 
 
 def _measure_queries(
-    deals: QuerySet[Deal] | None,
+    deals: QuerySet[Deal] | list[int] | None,
 ) -> list[tuple[str, QuerySet, str, str, str, str]]:
     """(measure, grouped query, key, count, successes, amount expressions over its columns).
 
@@ -115,8 +115,14 @@ def _measure_queries(
     """
     from .velocity import whole_days  # velocity reads this module; import it late
 
-    # None: every deal (a rebuild), without the IN (subquery) that a subset needs.
-    every = {} if deals is None else {"deal__in": deals.values("pk")}
+    # None: every deal (a rebuild), without the IN (subquery) that a subset needs. A list of ids
+    # (new deals of a bulk load) is given as literal ids: SQLite then looks each deal's history
+    # up by its index instead of planning a scan per batch around a nested subquery.
+    if isinstance(deals, list):
+        every = {"deal_id__in": deals}
+        deals = Deal.objects.filter(pk__in=deals)
+    else:
+        every = {} if deals is None else {"deal__in": deals.values("pk")}
     visits = StageVisit.objects.filter(pipeline_id=F("deal__pipeline_id"), **every)
     cell = _cell_fields("deal__")
     columns = ("pipeline_ref", "owner_ref", "day", "stage_ref")
@@ -175,7 +181,7 @@ def _measure_queries(
     ]
 
 
-def _insert_rows(deals: QuerySet[Deal] | None) -> int:
+def _insert_rows(deals: QuerySet[Deal] | list[int] | None) -> int:
     """INSERT … SELECT every measure of these deals: no row travels through Python."""
     quote = connection.ops.quote_name
     table = quote(StageDaySummary._meta.db_table)
@@ -262,7 +268,7 @@ def summary_add_new_deals(deal_ids: Iterable[int]) -> None:
     """
     deal_ids = list(deal_ids)
     for start in range(0, len(deal_ids), 5000):
-        _insert_rows(Deal.objects.filter(pk__in=deal_ids[start : start + 5000]))
+        _insert_rows(deal_ids[start : start + 5000])
 
 
 def keeps_stage_summary(service):
