@@ -23,7 +23,8 @@ CompanySizeValue = Literal[tuple(["", *CompanySize.values])]
 Email = Annotated[
     str,
     StringConstraints(
-        max_length=254, pattern=r"^$|^[^@\x00-\x20]+@[^@\x00-\x20]+\.[^@\x00-\x20]+$"
+        max_length=254,
+        pattern=r"^$|^[^@\x00-\x20\x7f-\x9f]+@[^@\x00-\x20\x7f-\x9f]+\.[^@\x00-\x20\x7f-\x9f]+$",
     ),
 ]
 
