@@ -53,6 +53,19 @@ def admin_headers(db):
     return {"Authorization": f"Bearer {api_token_create(user=admin, name='schemathesis').raw}"}
 
 
+# Operations whose schema-valid input may still be refused with 422 by design: the schema
+# cannot say which file types are accepted (documents, issue 11 finding 9), nor which ids of
+# owners, companies or lead sources exist and are visible to the caller (the list filters are the
+# pages' FilterSets, which answer "Select a valid choice" for an unknown one).
+REFERENCES_CHECKED_BY_THE_SERVER = {
+    ("POST", "/api/v1/documents"),
+    ("GET", "/api/v1/companies"),
+    ("POST", "/api/v1/companies"),
+    ("GET", "/api/v1/contacts"),
+    ("GET", "/api/v1/deals"),
+}
+
+
 @schema.parametrize()
 @settings(
     max_examples=10,
@@ -65,8 +78,6 @@ def admin_headers(db):
 )
 def test_api_conforms_to_its_schema(case, admin_headers):
     excluded = []
-    if (case.method, case.path) == ("POST", "/api/v1/documents"):
-        # The schema cannot say which file types are accepted; a refused type is a validation
-        # error (422, issue 11 finding 9), not a rejection of schema-valid data.
+    if (case.method, case.path) in REFERENCES_CHECKED_BY_THE_SERVER:
         excluded.append(positive_data_acceptance)
     case.call_and_validate(headers=admin_headers, excluded_checks=excluded)

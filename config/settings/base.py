@@ -226,6 +226,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "voronka@localhost")
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag instead
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "voronka.core.csrf.csrf_failure"
 
 LOGGING = {
     "version": 1,

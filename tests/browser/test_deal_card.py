@@ -182,7 +182,7 @@ def test_deal_card_in_english(page, rich_deal):
     screenshot(page, "deal_card_en_inline_error")
     page.fill("[data-testid=inline-edit-amount] input[name=amount]", "2 500 000")
     page.click("[data-testid=save-amount]")
-    page.wait_for_selector("[data-testid=deal-amount]:has-text('2,500,000.00 RUB')")
+    page.wait_for_selector("[data-testid=deal-amount]:has-text('2,500,000.00\u00a0₽')")
     assert Deal.objects.get(pk=rich_deal.pk).amount == Decimal("2500000.00")
 
 

@@ -99,3 +99,18 @@ def test_favicon_answers_with_an_icon():
     assert response.status_code == 200
     assert response["Content-Type"] == "image/x-icon"
     assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"  # ICO header
+
+
+@pytest.mark.parametrize(
+    ("headers", "title"), [(ENGLISH, "The form has expired"), (RUSSIAN, "Форма устарела")]
+)
+@pytest.mark.urls("config.urls")
+def test_a_failed_csrf_check_gets_the_apps_own_page_in_the_users_language(headers, title):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory(role="manager"))
+    response = client.post("/deals/new/", {"title": "Без токена"}, **headers)
+
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert f"<h1>{title}</h1>" in html
+    assert 'data-testid="error-home"' in html

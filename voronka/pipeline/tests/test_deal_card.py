@@ -84,7 +84,7 @@ def test_anonymous_is_sent_to_login(client, deal):
 def test_manual_probability_is_marked_manual(client, manager, deal):
     client.force_login(manager)
     html = client.get(f"/deals/{deal.pk}/", **HTMX).content.decode()
-    assert '10% <span class="tag-manual">' in html
+    assert '10&nbsp;% <span class="tag-manual">' in html
 
 
 def test_estimated_probability_shows_with_its_note(client, manager, deal):
@@ -93,7 +93,7 @@ def test_estimated_probability_shows_with_its_note(client, manager, deal):
     )
     client.force_login(manager)
     html = client.get(f"/deals/{deal.pk}/", **HTMX).content.decode()
-    assert 'data-testid="win-probability">35%<' in html
+    assert 'data-testid="win-probability">35&nbsp;%<' in html
     assert "Like 120 past deals at this stage" in html
 
 

@@ -80,7 +80,7 @@ def test_a_move_refreshes_the_deals_probability_in_the_same_request(client, hist
     assert deal.win_probability == pytest.approx(after)
     assert deal.win_probability_note == note
     html = response.content.decode()
-    assert f'data-testid="win-probability">{round(after * 100)}%' in html
+    assert f'data-testid="win-probability">{round(after * 100)}&nbsp;%' in html
 
 
 def test_a_budget_change_refreshes_the_explanation(history, django_capture_on_commit_callbacks):
