@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from voronka.core.control_characters import control_character_message, find_control_character
 from voronka.core.models import Organisation
 from voronka.pipeline.models import DealStatus
 
@@ -115,6 +116,12 @@ class RowReader:
                             self.column(key),
                             _("Longer than %(limit)s characters.") % {"limit": limit},
                         )
+                    )
+                # The same rule as the pages and the API: no control characters in stored text.
+                character = find_control_character(value)
+                if character is not None:
+                    problems.append(
+                        RowProblem(line, self.column(key), control_character_message(character))
                     )
                 values[key] = value
         if "email" in values and values["email"] and "@" not in values["email"]:

@@ -329,3 +329,20 @@ def test_file_too_large_is_refused_with_a_clear_message(importer, settings):
 def test_manager_cannot_import(seller):
     with pytest.raises(services.NotPermitted):
         services.import_job_create(user=seller, kind="deals", file_name="x.csv", data=b"a,b\n1,2\n")
+
+
+def test_a_control_character_in_a_cell_is_a_row_error_like_on_the_pages(importer, seller):
+    rows = deal_rows(seller)
+    rows[1][1] = "Ctrl\x01Char"
+    rows[2][10] = "ООО\x7fРомашка"
+    job = services.import_job_create(
+        user=importer, kind="deals", file_name="x.csv", data=csv_bytes(DEAL_HEADERS, rows)
+    )
+    report = services.import_check(job=job)
+    assert (report["valid"], report["invalid"]) == (1, 2)
+    assert [(error["line"], error["column"]) for error in report["errors"]] == [
+        (3, "Название сделки"),
+        (4, "Компания"),
+    ]
+    assert all("U+" in error["message"] for error in report["errors"])
+    assert Deal.objects.count() == 0
