@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
+from voronka.core.admin_base import ReadOnlyAdmin
 from voronka.core.errors import DomainError
 
 from . import services
@@ -59,17 +60,8 @@ class StageAdmin(admin.ModelAdmin):
     inlines = [PlaybookStepInline, ExitRequirementInline]
 
 
-class ReadOnlyHistoryAdmin(admin.ModelAdmin):
+class ReadOnlyHistoryAdmin(ReadOnlyAdmin):
     """History is append-only: visible for support, never edited or deleted here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PlaybookStep)
