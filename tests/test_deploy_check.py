@@ -15,7 +15,11 @@ def run_with_prod_settings(args: list[str], **environment) -> subprocess.Complet
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("VORONKA_", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"))
+        # The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE in this process; a deployment
+        # never has it (check --deploy rightly refuses it), so the child does not inherit it.
+        if not key.startswith(
+            ("VORONKA_", "DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+        )
     }
     env.update(DJANGO_SETTINGS_MODULE="config.settings.prod", SECRET_KEY=secrets.token_urlsafe(50))
     env.update(environment)
