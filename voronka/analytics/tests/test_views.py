@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from tests.factories import LostReasonFactory, UserFactory, make_deal
@@ -270,14 +271,16 @@ MAX_QUERIES = {
 
 @pytest.mark.parametrize("page", PAGES)
 def test_query_count_does_not_grow_with_data(client, scenario, page, django_assert_max_num_queries):
+    # PostgreSQL adds the query time limit's SET and reset (SQLite uses a progress handler).
+    limit = MAX_QUERIES[page] + (2 if connection.vendor == "postgresql" else 0)
     client.force_login(scenario.head)
-    with django_assert_max_num_queries(MAX_QUERIES[page]):
+    with django_assert_max_num_queries(limit):
         assert client.get(reverse(page), PERIOD_QUERY).status_code == 200
     _more_history(scenario, 12)
     UserFactory.create_batch(3, role="manager", department=scenario.m1.department)
     # Make some of the new deals stalled for the advice page.
     Deal.objects.filter(status="open").update(stage_entered_at=at(-60))
-    with django_assert_max_num_queries(MAX_QUERIES[page]):
+    with django_assert_max_num_queries(limit):
         assert client.get(reverse(page), PERIOD_QUERY).status_code == 200
 
 

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 
 from tests.factories import DepartmentFactory, LeadSourceFactory, UserFactory, make_deal
@@ -250,13 +251,16 @@ def test_exports_give_every_visible_row_with_constant_queries(
     rows = exported("deals")
     assert rows[0][:3] == ["Id", "External id", "Deal title"]
     assert [row[2] for row in rows[1:]] == ["Своя сделка"]
+    # PostgreSQL adds the query time limit's SET and reset, once for the request and once more
+    # around the streamed body: four statements that SQLite's progress handler does not need.
+    limit = 6 + (4 if connection.vendor == "postgresql" else 0)
     for entity in ("deals", "companies", "contacts", "activities", "stage_history", "users"):
-        with django_assert_max_num_queries(6):
+        with django_assert_max_num_queries(limit):
             exported(entity)
     for _ in range(20):
         make_deal(owner=mine)
     for entity in ("deals", "companies", "contacts", "activities", "stage_history", "users"):
-        with django_assert_max_num_queries(6):
+        with django_assert_max_num_queries(limit):
             exported(entity)
     assert len(exported("deals")) == 22
     xlsx = client.get(reverse("imports:export", args=["products", "xlsx"]))
