@@ -48,7 +48,7 @@ def test_head_creates_a_plan_and_sees_progress(page, login):
     assert (plan.user_id, plan.target_amount) == (manager.pk, Decimal(200000))
     row = page.locator("[data-testid=employee-table] tbody tr").first
     assert "Анна Соколова" in row.inner_text()
-    assert "30 %" in row.inner_text()  # 60 000 of 200 000
+    assert "30\u00a0%" in row.inner_text()  # 60 000 of 200 000, «30 %» with a non-breaking space
     page.wait_for_selector("#plans-chart .main-svg")
     screenshot(page, "browser-plans-head-ru")
 
