@@ -20,9 +20,15 @@ CONTROL_CHARACTER_CLASS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 CONTROL_CHARACTER_RE = re.compile(f"[{CONTROL_CHARACTER_CLASS}]")
 
 
+# Lone surrogates (JSON's "\ud800" decodes to one) are no character at all: PostgreSQL cannot
+# store them (UTF-8 has no encoding for them). Checked apart, since Rust's regex engine (the API
+# schema's) cannot even write this class.
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
 def find_control_character(text: str) -> str | None:
-    """The first refused control character in `text`, or None."""
-    match = CONTROL_CHARACTER_RE.search(text)
+    """The first refused control character (or lone surrogate) in `text`, or None."""
+    match = CONTROL_CHARACTER_RE.search(text) or SURROGATE_RE.search(text)
     return match.group() if match else None
 
 

@@ -61,6 +61,15 @@ def test_the_rule_refuses_controls_but_keeps_tab_and_newlines():
     assert reject_control_characters("Ромашка\n") == "Ромашка\n"
 
 
+def test_a_lone_surrogate_is_refused_like_a_control_character():
+    # JSON's "\ud800" decodes to one; PostgreSQL cannot store it (seen as a 500 in a fuzz run).
+    assert find_control_character("Ромашка\ud800") == "\ud800"
+    assert find_control_character("emoji 🙂 stays") is None
+    with pytest.raises(ControlCharacters) as refused:
+        reject_control_characters("x\udfff", field="name")
+    assert "U+DFFF" in str(refused.value.message)
+
+
 def test_forms_were_found():
     names = {_dotted(form) for form in PROJECT_FORMS}
     assert {"voronka.crm.forms.CompanyForm", "voronka.pipeline.forms.DealCreateForm"} <= names
