@@ -35,3 +35,11 @@ def test_patch_is_checked_too(admin_api):
     assert response.status_code == 422
     assert list(response.json()["fields"]) == ["address"]
     assert Company.objects.get().address == ""
+
+
+def test_a_lone_surrogate_in_json_is_a_422_not_a_500(admin_api):
+    # "\ud800" is valid JSON but no character: PostgreSQL could not store it.
+    response = admin_api.post("companies", {"name": "Ромашка\ud800"})
+    assert response.status_code == 422
+    assert list(response.json()["fields"]) == ["name"]
+    assert not Company.objects.exists()
