@@ -12,52 +12,47 @@ from django.views.decorators.http import require_http_methods
 
 from voronka.accounts.models import User
 from voronka.core.errors import DomainError
-from voronka.core.form_pages import admin_required
+from voronka.core.form_pages import admin_required, form_error_from_domain
 from voronka.pipeline.blueprints import BLUEPRINTS
 from voronka.pipeline.models import Deal, Pipeline
 
 from .. import services
-
-
-def setup_needed() -> bool:
-    """True while the install has no active pipeline: nothing can be sold yet."""
-    return not Pipeline.objects.filter(is_active=True).exists()
+from ..forms import PipelineCreateForm
 
 
 @admin_required
 @require_http_methods(["GET", "POST"])
 def start(request):
-    error = None
-    if request.method == "POST":
-        blueprint_key = request.POST.get("blueprint", "")
-        name = request.POST.get("name", "").strip()
-        if not blueprint_key and not name:
-            error = _("Give the new pipeline a name, or pick a template.")
+    # The same form and rule as Settings → Pipelines ("a name or a template"); a pipeline made
+    # here becomes the default one.
+    form = PipelineCreateForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        blueprint_key = form.cleaned_data["blueprint"]
+        try:
+            pipeline = services.pipeline_create(
+                name=form.cleaned_data["name"], blueprint_key=blueprint_key, is_default=True
+            )
+        except DomainError as error:
+            form_error_from_domain(form, error)
         else:
-            try:
-                pipeline = services.pipeline_create(
-                    name=name, blueprint_key=blueprint_key, is_default=True
+            if blueprint_key:
+                messages.success(
+                    request,
+                    _("The pipeline «%(name)s» is ready. Next: add your team.")
+                    % {"name": pipeline.name},
                 )
-            except DomainError as domain_error:
-                error = domain_error.message
-            else:
-                if blueprint_key:
-                    messages.success(
-                        request,
-                        _("The pipeline «%(name)s» is ready. Next: add your team.")
-                        % {"name": pipeline.name},
-                    )
-                    return redirect("administration:start")
-                messages.success(request, _("The pipeline is created: now add its stages."))
-                return redirect("administration:pipeline", pk=pipeline.pk)
+                return redirect("administration:start")
+            messages.success(request, _("The pipeline is created: now add its stages."))
+            return redirect("administration:pipeline", pk=pipeline.pk)
     pipelines = list(Pipeline.objects.filter(is_active=True).order_by("-is_default", "order"))
     context = {
         "section": "start",
-        "error": error,
+        "errors": [error for errors in form.errors.values() for error in errors],
         "pipelines": pipelines,
         "blueprints": list(BLUEPRINTS.values()),
         "user_count": User.objects.filter(is_active=True).count(),
         "has_deals": Deal.objects.exists(),
-        "posted_name": request.POST.get("name", "") if error else "",
+        "posted_name": request.POST.get("name", "") if form.is_bound else "",
     }
-    return render(request, "administration/start.html", context, status=400 if error else 200)
+    status = 400 if form.is_bound else 200  # a valid POST has redirected above
+    return render(request, "administration/start.html", context, status=status)
