@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from voronka.accounts.models import User
 from voronka.core.errors import DomainError, NotPermitted
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 # A running backup whose progress has not moved for this long lost its worker (a restart).
 STALE_AFTER = timedelta(minutes=15)
+WORKER_STOPPED = gettext_noop("The worker stopped while making this backup.")
 # Archives kept on disk; older ones are deleted when a new backup is ready.
 ARCHIVES_KEPT = 5
 
@@ -64,7 +66,9 @@ def backup_jobs_fail_stale(now=None) -> int:
     return BackupJob.objects.filter(in_progress=True, updated_at__lt=now - STALE_AFTER).update(
         status=BackupStatus.FAILED,
         in_progress=None,
-        error=str(_("The worker stopped while making this backup.")),
+        # Stored untranslated and translated where shown: the reader's language, not the
+        # language of whichever request happened to notice the dead worker.
+        error=WORKER_STOPPED,
         finished_at=now,
     )
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.factories import UserFactory
 from voronka.backups import services
@@ -90,6 +90,20 @@ def test_a_backup_whose_worker_died_is_failed_and_another_can_start(admin):
     assert stale.status == BackupStatus.FAILED
     assert stale.error == "The worker stopped while making this backup."
     assert job.status == BackupStatus.QUEUED
+
+
+def test_a_dead_workers_message_is_shown_in_the_readers_language(client, admin):
+    with translation.override("ru"):  # noticed during a Russian request...
+        stale = BackupJob.objects.create(requested_by=admin, status=BackupStatus.RUNNING)
+        BackupJob.objects.filter(pk=stale.pk).update(
+            updated_at=timezone.now() - services.STALE_AFTER - timedelta(minutes=1)
+        )
+        services.backup_jobs_fail_stale()
+    client.force_login(admin)
+    english = client.get(reverse("backups:list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    russian = client.get(reverse("backups:list"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "The worker stopped while making this backup." in english  # ...read in English
+    assert "Фоновый обработчик остановился, не закончив эту копию." in russian
 
 
 def test_a_failing_backup_is_recorded_with_its_error(admin, monkeypatch):
