@@ -7,15 +7,16 @@ so the owner and department choices offered are only those the user may see.
 from datetime import datetime, timedelta
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.departments import department_scope_ids
 from voronka.accounts.models import Department, Role, User
-from voronka.accounts.visibility import head_department_ids, visible_users
+from voronka.accounts.visibility import head_department_ids, visible_companies, visible_users
 from voronka.catalog.models import Product
-from voronka.crm.models import LeadSource
+from voronka.crm.models import Company, LeadSource
 from voronka.crm.selectors import text_match
 from voronka.customfields.filters import custom_field_filters
 
@@ -45,6 +46,12 @@ def _owners(request):
     return visible_users(request.user).exclude(role=Role.VIEWER)
 
 
+def _companies(request):
+    if request is None or not request.user.is_authenticated:
+        return Company.objects.none()
+    return visible_companies(request.user)
+
+
 def _departments(request):
     if request is None or not request.user.is_authenticated:
         return Department.objects.none()
@@ -58,10 +65,27 @@ def _departments(request):
     return Department.objects.filter(pk=user.department_id)
 
 
+def _whole_days(queryset, field: str, value):
+    """A date range over a moment column: whole days in the current time zone, both ends
+    inclusive."""
+    if not value:
+        return queryset
+    tz = timezone.get_current_timezone()
+    if value.start is not None:
+        start = datetime.combine(value.start, datetime.min.time(), tzinfo=tz)
+        queryset = queryset.filter(**{f"{field}__gte": start})
+    if value.stop is not None:
+        stop = datetime.combine(value.stop, datetime.min.time(), tzinfo=tz) + timedelta(days=1)
+        queryset = queryset.filter(**{f"{field}__lt": stop})
+    return queryset
+
+
 class DealFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    # Any pipeline validates (an archived one's deals stay reachable by a link and the API);
+    # the select offers the active ones (see `form`).
     pipeline = django_filters.ModelChoiceFilter(
-        queryset=Pipeline.objects.filter(is_active=True),
+        queryset=Pipeline.objects.all(),
         label=_("Pipeline"),
         empty_label=_("All pipelines"),
     )
@@ -95,6 +119,14 @@ class DealFilterSet(django_filters.FilterSet):
     created = django_filters.DateFromToRangeFilter(
         field_name="created_at", label=_("Created"), method="filter_created"
     )
+    expected_close = django_filters.DateFromToRangeFilter(
+        field_name="expected_close_date", label=_("Expected close")
+    )
+    # No select of every company on the page (the company card lists its deals); a link or the
+    # API's company_id narrows the list, and the hidden field keeps it while other filters change.
+    company = django_filters.ModelChoiceFilter(
+        queryset=_companies, label=_("Company"), widget=forms.HiddenInput
+    )
     lost_reason = django_filters.ModelChoiceFilter(
         queryset=LostReason.objects.all(), label=_("Lost reason"), empty_label=_("Any reason")
     )
@@ -116,6 +148,8 @@ class DealFilterSet(django_filters.FilterSet):
             "lead_source",
             "product",
             "created",
+            "expected_close",
+            "company",
             "lost_reason",
             "only_rotting",
         ]
@@ -151,22 +185,30 @@ class DealFilterSet(django_filters.FilterSet):
         )
 
     def filter_created(self, queryset, name, value):
-        # Dates are whole days in the current time zone, both ends inclusive.
-        if not value:
-            return queryset
-        tz = timezone.get_current_timezone()
-        if value.start is not None:
-            start = datetime.combine(value.start, datetime.min.time(), tzinfo=tz)
-            queryset = queryset.filter(created_at__gte=start)
-        if value.stop is not None:
-            stop = datetime.combine(value.stop, datetime.min.time(), tzinfo=tz) + timedelta(days=1)
-            queryset = queryset.filter(created_at__lt=stop)
-        return queryset
+        return _whole_days(queryset, "created_at", value)
 
     def filter_only_rotting(self, queryset, name, value):
         if not value:
             return queryset
         return queryset.filter(rotting_q())
+
+    @property
+    def form(self) -> forms.Form:
+        form = super().form
+        if not getattr(form, "_pipelines_offered", False):
+            # The select offers the active pipelines and the chosen one; it stays lazy (one query
+            # when rendered, none on the board, which does not show it).
+            field = form.fields["pipeline"]
+            offered = Q(is_active=True)
+            value = str(self.data.get("pipeline", "")) if self.data else ""
+            if value.isdigit():
+                offered |= Q(pk=int(value))
+            shown = forms.ModelChoiceField(
+                queryset=Pipeline.objects.filter(offered), empty_label=field.empty_label
+            )
+            field.widget.choices = shown.choices
+            form._pipelines_offered = True
+        return form
 
     @property
     def active_count(self) -> int:

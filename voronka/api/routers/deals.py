@@ -88,37 +88,36 @@ def _past_moment(user, deal, at: datetime | None) -> datetime | None:
 
 
 def _filter(request, deals, filters: DealFilters):
-    """The deal list page's DealFilterSet (search in title and company, Cyrillic-aware on
-    SQLite; owner, stage, status, lead source, created days), plus the filters only the API
-    offers: any pipeline (archived ones too), company and expected close dates."""
-    deals = filtered(
+    """The deal list page's DealFilterSet, every filter included (search in title and company,
+    Cyrillic-aware on SQLite; pipeline, archived ones too; company; close and created dates)."""
+    return filtered(
         DealFilterSet,
         deals,
         request,
         {
             "q": filters.search,
+            "pipeline": filters.pipeline_id,
             "stage": filters.stage_id,
             "status": filters.status,
             "owner": filters.owner_id,
+            "company": filters.company_id,
             "lead_source": filters.lead_source_id,
             "created_after": filters.created_from,
             "created_before": filters.created_to,
+            "expected_close_after": filters.close_from,
+            "expected_close_before": filters.close_to,
         },
         api_names={
             "q": "search",
+            "pipeline": "pipeline_id",
             "stage": "stage_id",
             "owner": "owner_id",
+            "company": "company_id",
             "lead_source": "lead_source_id",
             "created": "created_from",
+            "expected_close": "close_from",
         },
     )
-    exact = {
-        "pipeline_id": filters.pipeline_id,
-        "company_id": filters.company_id,
-        "expected_close_date__gte": filters.close_from,
-        "expected_close_date__lte": filters.close_to,
-    }
-    return deals.filter(**{name: value for name, value in exact.items() if value is not None})
 
 
 @router.get(

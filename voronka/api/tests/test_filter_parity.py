@@ -61,3 +61,54 @@ def test_an_owner_the_caller_may_not_see_is_a_422_not_everything(manager_api):
     response = manager_api.get("companies", {"owner_id": stranger.pk})
     assert response.status_code == 422
     assert list(response.json()["fields"]) == ["owner_id"]
+
+
+def test_deal_pipeline_company_and_close_dates_filter_alike_in_the_api_and_on_the_page(
+    client, admin_user, admin_api
+):
+    from datetime import date
+
+    from tests.factories import make_pipeline
+    from voronka.pipeline.models import Pipeline
+
+    sales = make_pipeline()
+    archived = make_pipeline(name="Старая", is_default=False)
+    romashka, vasilek = CompanyFactory(name="ООО Ромашка"), CompanyFactory(name="АО Василёк")
+    owner = UserFactory()
+    march = make_deal(
+        owner=owner, pipeline=sales, company=romashka, expected_close_date=date(2026, 3, 31)
+    )
+    april = make_deal(
+        owner=owner, pipeline=sales, company=vasilek, expected_close_date=date(2026, 4, 1)
+    )
+    old = make_deal(
+        owner=owner, pipeline=archived, company=romashka, expected_close_date=date(2026, 5, 15)
+    )
+    make_deal(owner=owner, pipeline=sales, company=romashka)  # no expected close date
+    Pipeline.objects.filter(pk=archived.pk).update(is_active=False)
+    client.force_login(admin_user)
+    cases = [
+        ({"pipeline_id": archived.pk}, {"pipeline": archived.pk}, [old.pk]),
+        (
+            {"company_id": romashka.pk, "close_from": "2026-03-01"},
+            {"company": romashka.pk, "expected_close_after": "2026-03-01"},
+            sorted([march.pk, old.pk]),
+        ),
+        (
+            {"close_from": "2026-03-31", "close_to": "2026-04-01"},
+            {"expected_close_after": "2026-03-31", "expected_close_before": "2026-04-01"},
+            sorted([march.pk, april.pk]),
+        ),
+        ({"close_to": "2026-03-31"}, {"expected_close_before": "2026-03-31"}, [march.pk]),
+    ]
+    for api_query, page_query, expected in cases:
+        assert _api_ids(admin_api, "deals", api_query) == expected, api_query
+        assert _page_ids(client, "pipeline:deal_list", page_query) == expected, page_query
+
+
+def test_a_company_the_caller_may_not_see_is_a_422_for_deals_as_for_contacts(manager_api):
+    stranger_company = CompanyFactory(owner=UserFactory(role="manager"))
+    for path in ("deals", "contacts"):
+        response = manager_api.get(path, {"company_id": stranger_company.pk})
+        assert response.status_code == 422, path
+        assert list(response.json()["fields"]) == ["company_id"]

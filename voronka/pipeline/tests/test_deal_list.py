@@ -432,3 +432,41 @@ def test_bulk_scope_all_with_an_invalid_filter_changes_nothing(en_client, team, 
     assert response.status_code == 400
     assert "Some filters are not valid: fix them and repeat." in response.content.decode()
     assert not OwnerChange.objects.exists()
+
+
+def test_the_pipeline_select_offers_active_pipelines_and_keeps_a_chosen_archived_one(
+    en_client, team, deals, pipeline
+):
+    from voronka.pipeline.models import Pipeline
+
+    archived = make_pipeline(name="Архивная", is_default=False)
+    make_deal(owner=team.manager, title="Старая", pipeline=archived)
+    Pipeline.objects.filter(pk=archived.pk).update(is_active=False)
+    en_client.force_login(team.admin)
+
+    def offered(response):
+        choices = response.context["filter"].form.fields["pipeline"].widget.choices
+        return [str(label) for value, label in choices if value != ""]
+
+    plain = en_client.get(LIST)
+    assert offered(plain) == [pipeline.name]
+    chosen = en_client.get(LIST, {"pipeline": archived.pk})
+    assert titles(chosen) == ["Старая"]
+    assert offered(chosen) == ["Архивная", pipeline.name]  # by order, then name
+    assert 'name="company" id="id_company"' in plain.content.decode()
+
+
+def test_the_list_filters_by_expected_close_date_whole_days_both_ends(en_client, team, deals):
+    services.deal_update(
+        deal=deals["valves"], user=team.admin, expected_close_date=date(2026, 6, 30)
+    )
+    services.deal_update(deal=deals["pumps"], user=team.admin, expected_close_date=date(2026, 7, 1))
+    en_client.force_login(team.admin)
+    response = en_client.get(
+        LIST,
+        {"expected_close_after": "2026-06-30", "expected_close_before": "2026-06-30"},
+    )
+    assert titles(response) == ["Клапаны"]
+    response = en_client.get(LIST, {"expected_close_after": "2026-06-30", "sort": "title"})
+    assert titles(response) == ["Клапаны", "Насосы"]
+    assert 'type="date" name="expected_close_after"' in response.content.decode()

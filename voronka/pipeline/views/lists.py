@@ -86,9 +86,10 @@ def _filtered_deals(request, params: QueryDict):
         # A search box refreshes the table as the user types (see the form's hx-trigger).
         form.fields["q"].widget.input_type = "search"
         form.fields["q"].widget.attrs["placeholder"] = _("Title or company")
-    if "created" in form.fields:
-        for widget in form.fields["created"].widget.widgets:
-            widget.input_type = "date"
+    for name in ("created", "expected_close"):
+        if name in form.fields:
+            for widget in form.fields[name].widget.widgets:
+                widget.input_type = "date"
     if "only_rotting" in form.fields:
         # A checkbox reads better than a yes/no/unknown select; it sends "true" like the board's.
         form.fields["only_rotting"].widget = forms.CheckboxInput(attrs={"value": "true"})
