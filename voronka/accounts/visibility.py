@@ -49,6 +49,11 @@ def visible_users(user: User) -> QuerySet[User]:
     return users.filter(pk=user.pk)
 
 
+def owner_choices_queryset(user: User) -> QuerySet[User]:
+    """Users this user may make the owner of a record (a viewer owns nothing), by name."""
+    return visible_users(user).exclude(role=Role.VIEWER).order_by("last_name", "first_name")
+
+
 def visible_deals(user: User, queryset: QuerySet | None = None) -> QuerySet:
     from voronka.pipeline.models import Deal
 

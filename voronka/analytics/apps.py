@@ -8,6 +8,12 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self):
+        from voronka.core import hooks
+
+        from .summary import keep_deal_cells, summary_add_new_deals
         from .tasks import subscribe_to_deal_events
 
         subscribe_to_deal_events()
+        # Inside the deal services' and the bulk writer's transactions (see core/hooks.py).
+        hooks.deal_write.register(keep_deal_cells)
+        hooks.deals_added.register(summary_add_new_deals)

@@ -8,9 +8,10 @@ Exactness. A *region* is every deal of some pipelines, some owners and a range o
 it is a union of whole summary cells. Refreshing a region deletes its summary rows and
 recomputes them from the raw history of the deals in it, so the result is exact whatever
 changed inside. The pipeline services refresh the region of the deal they write (old and new
-cell) in their own transaction (`keeps_stage_summary`); the bulk writer (`pipeline.bulk`, used
-by the importer) adds the rows of the new deals it wrote; the demo generator and `manage.py rebuild_analytics_summary`
-rebuild everything. `summary_is_built()` stays false until the first rebuild, and the pages
+cell) in their own transaction (the `deal_write` hook, `keep_deal_cells`); the bulk writer
+(`pipeline.bulk`, used by the importer) adds the rows of the new deals it wrote (the
+`deals_added` hook); the demo generator and `manage.py rebuild_analytics_summary` rebuild
+everything. `summary_is_built()` stays false until the first rebuild, and the pages
 compute from raw rows until then.
 
 Open stays are not stored: their age depends on "now", and there are few of them, so velocity
@@ -19,7 +20,6 @@ reads them raw.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -271,22 +271,15 @@ def summary_add_new_deals(deal_ids: Iterable[int]) -> None:
         _insert_rows(deal_ids[start : start + 5000])
 
 
-def keeps_stage_summary(service):
-    """Wrap a deal service so the summary cells of its deal (before and after) are recomputed
-    in the service's own transaction. The deal is the ``deal`` argument or the returned deal."""
+def keep_deal_cells(before: Deal | None):
+    """The `deal_write` hook (core/hooks.py), run inside every deal service's transaction: the
+    summary cells of the deal as it was and as written are recomputed."""
+    previous = [deal_cell(before)] if before is not None else []
 
-    @functools.wraps(service)
-    def wrapper(*args, **kwargs):
-        deal = kwargs.get("deal")
-        previous = [deal_cell(deal)] if isinstance(deal, Deal) and deal.pk else []
-        with transaction.atomic():
-            result = service(*args, **kwargs)
-            changed = result if isinstance(result, Deal) else deal
-            if isinstance(changed, Deal) and changed.pk:
-                summary_refresh_for_deals([changed.pk], previous_cells=previous)
-        return result
+    def after(written: Deal) -> None:
+        summary_refresh_for_deals([written.pk], previous_cells=previous)
 
-    return wrapper
+    return after
 
 
 def summary_is_built() -> bool:

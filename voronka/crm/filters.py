@@ -6,10 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import User
 from voronka.accounts.visibility import visible_companies, visible_users
-from voronka.pipeline.forms import limit_choices
+from voronka.core.choices import limit_choices
+from voronka.core.text_search import text_match
 
 from .models import Company, Contact, CustomerType
-from .selectors import Maturity, text_match
+from .selectors import Maturity
 
 # Industries offered in the filter: the most common among visible companies.
 INDUSTRY_CHOICES_LIMIT = 100

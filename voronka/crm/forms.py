@@ -3,9 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from voronka.accounts.visibility import visible_companies
+from voronka.accounts.visibility import owner_choices_queryset, visible_companies
+from voronka.core.choices import limit_choices
 from voronka.core.control_characters import ControlCharacterGuard
-from voronka.pipeline.forms import limit_choices, owner_choices_queryset
 
 from .models import Company, Contact
 

@@ -29,6 +29,7 @@ from voronka.accounts.visibility import (
     visible_contacts,
     visible_deals,
 )
+from voronka.core.text_search import text_match
 from voronka.pipeline.models import Deal, DealStatus
 
 from .models import Company, Contact
@@ -183,19 +184,6 @@ def contact_timeline(*, contact: Contact, user: User) -> list:
     return list(
         activities.select_related("owner", "deal").order_by("-created_at", "-pk")[:DETAIL_LIMIT]
     )
-
-
-def text_match(field: str, query: str) -> Q:
-    """Case-insensitive "contains" that also works for Cyrillic on SQLite.
-
-    SQLite's LIKE folds ASCII letters only, so the query is also tried in lower, upper and
-    capitalised forms; PostgreSQL's ILIKE matches them all anyway.
-    """
-    variants = {query, query.lower(), query.upper(), query.capitalize(), query.title()}
-    condition = Q()
-    for variant in sorted(variants):
-        condition |= Q(**{f"{field}__icontains": variant})
-    return condition
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import django_filters
 from django import forms
 
-from voronka.crm.selectors import text_match
+from voronka.core.text_search import text_match
 
 from .models import CustomFieldDefinition, CustomFieldEntity, CustomFieldKind
 

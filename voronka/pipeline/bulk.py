@@ -15,6 +15,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
+from voronka.core import hooks
+
 from .models import (
     AmountChange,
     Deal,
@@ -206,10 +208,8 @@ def write_historical_deals(
         AmountChange.objects.bulk_create(amount_rows, batch_size=batch_size)
         DealLineItem.objects.bulk_create(line_items, batch_size=batch_size)
         contact_link.objects.bulk_create(deal_contacts, batch_size=batch_size)
-        # The analytics summary counts these new deals in the same transaction.
-        from voronka.analytics.summary import summary_add_new_deals
-
-        summary_add_new_deals([deal.pk for deal in deals])
+        # The `deals_added` hooks (the analytics summary) count these deals in this transaction.
+        hooks.run(hooks.deals_added, [deal.pk for deal in deals])
     return deals
 
 

@@ -16,8 +16,8 @@ from voronka.accounts.departments import department_scope_ids
 from voronka.accounts.models import Department, Role, User
 from voronka.accounts.visibility import head_department_ids, visible_companies, visible_users
 from voronka.catalog.models import Product
+from voronka.core.text_search import text_match
 from voronka.crm.models import Company, LeadSource
-from voronka.crm.selectors import text_match
 from voronka.customfields.filters import custom_field_filters
 
 from .models import Deal, DealLineItem, DealStatus, LostReason, Pipeline, Stage

@@ -13,15 +13,16 @@ from django.core.validators import RegexValidator
 from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
-from voronka.accounts.models import Role
-from voronka.accounts.visibility import visible_companies, visible_contacts, visible_users
+from voronka.accounts.visibility import (
+    owner_choices_queryset,
+    visible_companies,
+    visible_contacts,
+)
+from voronka.core.choices import limit_choices
 from voronka.core.control_characters import ControlCharacterGuard
 from voronka.crm.models import LeadSource
 
 from .models import LostReason, Pipeline, Stage
-
-# How many options a company/contact select renders before the user searches.
-OPTION_LIMIT = 50
 
 currency_field_validator = RegexValidator(
     r"^[A-Za-z]{3}$", _("Use a three-letter currency code such as RUB, USD or EUR.")
@@ -51,21 +52,6 @@ class NumberField(forms.DecimalField):
                 elif re.fullmatch(r"-?\d{1,3}(,\d{3})+", value):
                     value = value.replace(",", "")
         return super().to_python(value)
-
-
-def limit_choices(field: forms.ModelChoiceField, queryset, selected=(), empty: bool = True):
-    """Render at most OPTION_LIMIT options (plus the selected ones); validation keeps the full set."""
-    options = list(queryset[:OPTION_LIMIT])
-    shown = {option.pk for option in options}
-    extra = [item for item in selected if item is not None and item.pk not in shown]
-    choices = [(item.pk, str(item)) for item in [*extra, *options]]
-    if empty:
-        choices.insert(0, ("", "—"))
-    field.widget.choices = choices
-
-
-def owner_choices_queryset(user):
-    return visible_users(user).exclude(role=Role.VIEWER).order_by("last_name", "first_name")
 
 
 class VersionForm(ControlCharacterGuard, forms.Form):

@@ -16,8 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import User
-from voronka.analytics.summary import keeps_stage_summary
-from voronka.core import events
+from voronka.core import events, hooks
 from voronka.core.errors import (
     DealClosed,
     DealNotClosed,
@@ -55,6 +54,9 @@ from .models import (
     StageVisit,
     VisitOutcome,
 )
+
+# Every deal service runs the `deal_write` hooks (analytics' summary upkeep) in its transaction.
+runs_deal_hooks = hooks.around_write(hooks.deal_write, model=Deal, argument="deal")
 
 # Fields a user may edit directly; stage, amount, owner and status have their own services.
 EDITABLE_DEAL_FIELDS = frozenset(
@@ -130,7 +132,7 @@ def _first_stage(pipeline: Pipeline) -> Stage:
 
 
 @transaction.atomic
-@keeps_stage_summary
+@runs_deal_hooks
 def deal_create(
     *,
     title: str,
@@ -211,7 +213,7 @@ def deal_create(
 
 
 @transaction.atomic
-@keeps_stage_summary
+@runs_deal_hooks
 def deal_move_stage(
     *,
     deal: Deal,
@@ -262,7 +264,7 @@ def deal_move_stage(
 
 
 @transaction.atomic
-@keeps_stage_summary
+@runs_deal_hooks
 def deal_change_amount(
     *,
     deal: Deal,
@@ -298,7 +300,7 @@ def deal_change_amount(
 
 
 @transaction.atomic
-@keeps_stage_summary
+@runs_deal_hooks
 def deal_win(
     *,
     deal: Deal,
@@ -335,7 +337,7 @@ def deal_win(
 
 
 @transaction.atomic
-@keeps_stage_summary
+@runs_deal_hooks
 def deal_lose(
     *,
     deal: Deal,
@@ -382,7 +384,7 @@ def deal_lose(
 
 
 @transaction.atomic
-@keeps_stage_summary
+@runs_deal_hooks
 def deal_reopen(
     *,
     deal: Deal,
@@ -419,7 +421,7 @@ def deal_reopen(
 
 
 @transaction.atomic
-@keeps_stage_summary
+@runs_deal_hooks
 def deal_reassign(
     *,
     deal: Deal,
@@ -454,7 +456,7 @@ def deal_reassign(
 
 
 @transaction.atomic
-@keeps_stage_summary
+@runs_deal_hooks
 def deal_update(
     *, deal: Deal, user: User | None, expected_version: int | None = None, contacts=None, **fields
 ) -> Deal:

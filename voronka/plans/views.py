@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from voronka.analytics import charts
+from voronka.core import charts
 from voronka.core.errors import DomainError
 from voronka.core.models import Organisation
 from voronka.core.tabular_export import EXPORT_FORMATS, tabular_response

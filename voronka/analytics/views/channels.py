@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.utils.translation import gettext as _
 
+from voronka.core import charts
 from voronka.core.formatting import organisation_currency
 
-from .. import charts
 from ..channels import channels
 from ..presentation import (
     Chart,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.utils.translation import gettext as _
 
+from voronka.core import charts
 from voronka.core.formatting import format_month, organisation_currency
 
-from .. import charts
 from ..forecast import product_demand, weighted_forecast
 from ..presentation import (
     Chart,

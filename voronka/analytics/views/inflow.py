@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.utils.translation import gettext as _
 
+from voronka.core import charts
 from voronka.core.formatting import format_date
 
-from .. import charts
 from ..inflow import inflow_vs_conversion
 from ..presentation import (
     Chart,

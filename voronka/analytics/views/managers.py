@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from voronka.accounts.visibility import visible_deals, visible_users
+from voronka.core import charts
 from voronka.core.errors import DomainError
 from voronka.core.redirects import safe_next_url
 from voronka.pipeline.models import DealStatus
 from voronka.pipeline.services import deal_reassign
 
-from .. import charts
 from ..effectiveness import manager_effectiveness, reassignment_advice
 from ..presentation import (
     Chart,

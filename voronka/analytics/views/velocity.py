@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.utils.translation import gettext as _
 
-from .. import charts
+from voronka.core import charts
+
 from ..presentation import (
     Chart,
     Table,

@@ -6,6 +6,9 @@
 2. Views and routers read domain rows through a visibility helper or a selector, never through
    `<Model>.objects` of a row-level-visible model (reference data such as stages is allowed).
 3. No module passes ~600 lines.
+4. The apps form layers (`LAYERS`): a module imports only its own app and apps of lower layers,
+   never a higher or a sibling one (a higher app reaches down through hooks, `core/hooks.py`,
+   or events, `core/events.py`).
 """
 
 import ast
@@ -81,6 +84,35 @@ READ_EXCEPTIONS = {
     ("administration/views/start.py", "Deal"): "admin-only first-run page: are there deals",
     ("feedback/views.py", "Feedback"): "the public answer page: its token is the key",
     ("imports/views.py", "ImportJob"): "import jobs: the importer's own (its creator or admins)",
+}
+
+
+# The apps from the bottom up; an app imports only from its own and from lower layers.
+LAYERS = (
+    ("core",),
+    ("accounts",),
+    ("catalog", "customfields"),
+    ("crm",),
+    ("pipeline",),
+    ("activities", "documents", "plans"),
+    ("emails",),
+    ("feedback",),
+    ("analytics", "backups"),
+    ("administration",),
+    ("api", "imports", "demo"),
+)
+# (module, app) pairs that import upwards, and why. Keep this list short.
+LAYER_EXCEPTIONS = {
+    **{
+        ("accounts/visibility.py", app): "the one row-level visibility module reads every "
+        "domain's model (imported inside each helper, at call time)"
+        for app in ("crm", "pipeline", "activities", "documents", "feedback")
+    },
+    ("crm/selectors.py", "pipeline"): "a company's maturity and its card read the company's deals",
+    ("customfields/views.py", "crm"): "the custom values form saves through company_update",
+    ("customfields/views.py", "pipeline"): "the custom values form saves through deal_update",
+    ("pipeline/views/deal.py", "activities"): "the deal card lists the deal's activities and "
+    "closes its open tasks after a win or a loss",
 }
 
 
@@ -201,3 +233,78 @@ def test_no_module_passes_600_lines():
         and relative not in LONG_MODULES
     }
     assert too_long == {}
+
+
+def _layer_of() -> dict[str, int]:
+    return {app: level for level, apps in enumerate(LAYERS) for app in apps}
+
+
+def imported_apps(relative: str, tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, app) of every `voronka.<app>` module imported, relative imports resolved; imports
+    inside functions count too."""
+    package = ["voronka", *relative.removesuffix(".py").split("/")][:-1]
+    if relative.endswith("__init__.py"):
+        package = ["voronka", *relative.split("/")[:-1]]
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            names = [".".join([*base, node.module] if node.module else base)]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "voronka" and len(parts) > 1:
+                found.append((node.lineno, parts[1]))
+    return found
+
+
+def test_every_app_has_a_layer():
+    apps = {path.parent.name for path in SOURCE.glob("*/apps.py")}
+    assert apps - set(_layer_of()) == set()
+
+
+def test_no_module_imports_from_a_higher_or_sibling_layer():
+    layer = _layer_of()
+    offences = []
+    for relative, path in _modules():
+        app = relative.split("/")[0]
+        if app not in layer:
+            continue  # voronka/__init__.py and the like
+        tree = ast.parse(path.read_text(), filename=relative)
+        for line, target in imported_apps(relative, tree):
+            if target == app or target not in layer or layer[target] < layer[app]:
+                continue
+            if (relative, target) not in LAYER_EXCEPTIONS:
+                offences.append(f"{relative}:{line}: {app} imports {target}")
+    assert offences == []
+
+
+def test_the_layer_scan_resolves_relative_and_nested_imports():
+    tree = ast.parse(
+        "from voronka.analytics.summary import x\n"
+        "from ..models import Deal\n"
+        "from . import charts\n"
+        "def f():\n    import voronka.api.tasks\n"
+    )
+    assert imported_apps("pipeline/views/deal.py", tree) == [
+        (1, "analytics"),
+        (2, "pipeline"),
+        (3, "pipeline"),
+        (5, "api"),
+    ]
+    assert imported_apps("analytics/__init__.py", ast.parse("from .charts import x")) == [
+        (1, "analytics")
+    ]
+
+
+def test_every_layer_exception_is_still_needed():
+    used = set()
+    for relative, path in _modules():
+        app = relative.split("/")[0]
+        for _line, target in imported_apps(relative, ast.parse(path.read_text())):
+            if (relative, target) in LAYER_EXCEPTIONS and target != app:
+                used.add((relative, target))
+    assert set(LAYER_EXCEPTIONS) - used == set()

@@ -472,7 +472,7 @@ def test_product_search_offers_matching_active_products_with_price(signed_in, de
 
 
 def test_the_card_lists_at_most_the_option_limit_of_products(signed_in, deal):
-    from voronka.pipeline.forms import OPTION_LIMIT
+    from voronka.core.choices import OPTION_LIMIT
 
     ProductFactory.create_batch(OPTION_LIMIT + 5)
     html = signed_in.get(f"/deals/{deal.pk}/").content.decode()

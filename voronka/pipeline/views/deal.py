@@ -23,11 +23,11 @@ from voronka.accounts.visibility import visible_companies, visible_contacts, vis
 from voronka.activities.models import ActivityKind
 from voronka.activities.services import deal_open_activities_complete
 from voronka.catalog.models import Product
+from voronka.core.choices import OPTION_LIMIT
 from voronka.core.errors import DomainError, NotPermitted, StaleVersion
-from voronka.crm.selectors import text_match
+from voronka.core.text_search import text_match
 from voronka.pipeline import services
 from voronka.pipeline.forms import (
-    OPTION_LIMIT,
     DealCreateForm,
     DealFieldForm,
     LineItemForm,

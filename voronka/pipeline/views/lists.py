@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from voronka.accounts.visibility import visible_deals
+from voronka.accounts.visibility import owner_choices_queryset, visible_deals
 from voronka.core.control_characters import ControlCharacterGuard
 from voronka.core.errors import DomainError
 from voronka.core.tabular_export import tabular_response
@@ -35,7 +35,6 @@ from voronka.crm.listing import (
 )
 from voronka.pipeline.bulk_services import BULK_LIMIT, deals_bulk_change
 from voronka.pipeline.filters import DealFilterSet
-from voronka.pipeline.forms import owner_choices_queryset
 from voronka.pipeline.models import Pipeline, Stage
 from voronka.pipeline.selectors import deals_data_stamp
 

@@ -1,4 +1,4 @@
-"""Plotly figures as JSON for the analytics pages (rendered in the browser by plotly.min.js).
+"""Plotly figures as JSON for the analytics and plans pages (rendered by plotly.min.js).
 
 Only aggregated rows reach these helpers; each returns a plain dict ``{"data": …, "layout": …}``
 that the template embeds with ``json_script``.
