@@ -3,7 +3,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from voronka.demo.generator import DEMO_PASSWORD, DemoConfig, generate_demo_data
+from voronka.demo.generator import DemoConfig, generate_demo_data
+from voronka.demo.vocabulary import DEMO_PASSWORD
 
 
 class Command(BaseCommand):
