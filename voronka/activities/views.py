@@ -31,6 +31,7 @@ from voronka.pipeline.views.deal import (
 )
 
 from . import services
+from .filters import ActivityFilterSet
 from .forms import ActivityForm, DealActivityForm, TaskFilterForm
 from .models import ActivityKind
 
@@ -69,14 +70,13 @@ def my_tasks(request):
     kind, owner = "", ""
     if filters.is_bound and filters.is_valid():
         kind, owner = filters.cleaned_data["kind"], filters.cleaned_data["owner"]
+    # The shared ActivityFilterSet (as the API's list); "Everyone I can see" and "Me" are
+    # this page's own scopes.
     if owner == "all":
         activities = activities.filter(owner__in=visible_users(user).values("pk"))
-    elif owner:
-        activities = activities.filter(owner_id=int(owner))
-    else:
-        activities = activities.filter(owner=user)
-    if kind:
-        activities = activities.filter(kind=kind)
+    activities = ActivityFilterSet(
+        {"kind": kind, "owner": "" if owner == "all" else owner or user.pk}, queryset=activities
+    ).qs
     tab_filters = _tab_filters(timezone.now())
     counts = activities.aggregate(
         **{name: Count("pk", filter=condition) for name, condition in tab_filters.items()}

@@ -16,6 +16,7 @@ from voronka.accounts.visibility import (
     visible_users,
 )
 from voronka.activities import services as activity_services
+from voronka.activities.filters import ActivityFilterSet
 from voronka.catalog.models import Direction, Product
 from voronka.documents.services import DocumentRejected, document_attach, document_delete
 from voronka.plans import services as plan_services
@@ -40,7 +41,7 @@ from ..schemas.other import (
     PlanPeriodValue,
     UserOut,
 )
-from .common import reference, visible_or_404
+from .common import filtered, reference, visible_or_404
 
 router = Router()
 
@@ -69,13 +70,20 @@ class ActivityFilters(Schema):
 )
 @paginate(Pagination)
 def activity_list(request, filters: Query[ActivityFilters]):
-    activities = visible_activities(request.user)
-    for name in ("deal_id", "contact_id", "company_id", "kind", "owner_id"):
-        value = getattr(filters, name)
-        if value is not None:
-            activities = activities.filter(**{name: value})
-    if filters.done is not None:
-        activities = activities.filter(done_at__isnull=not filters.done)
+    names = {
+        "deal": "deal_id",
+        "contact": "contact_id",
+        "company": "company_id",
+        "owner": "owner_id",
+    }
+    data = {name: getattr(filters, api_name) for name, api_name in names.items()}
+    activities = filtered(
+        ActivityFilterSet,
+        visible_activities(request.user),
+        request,
+        {**data, "kind": filters.kind, "done": filters.done},
+        api_names=names,
+    )
     return order(activities, filters.ordering, ACTIVITY_ORDERING)
 
 

@@ -112,3 +112,31 @@ def test_a_company_the_caller_may_not_see_is_a_422_for_deals_as_for_contacts(man
         response = manager_api.get(path, {"company_id": stranger_company.pk})
         assert response.status_code == 422, path
         assert list(response.json()["fields"]) == ["company_id"]
+
+
+def test_activity_kind_and_owner_filter_alike_in_the_api_and_on_my_tasks(
+    client, admin_user, admin_api
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from voronka.activities.services import activity_log
+
+    later = timezone.now() + timedelta(days=3)
+    anna, boris = UserFactory(role="manager"), UserFactory(role="manager")
+    deal = make_deal(owner=anna)
+    call = activity_log(kind="call", subject="Звонок", owner=anna, deal=deal, due_at=later)
+    task = activity_log(kind="task", subject="КП", owner=anna, deal=deal, due_at=later)
+    other = activity_log(kind="call", subject="Звонок", owner=boris, due_at=later)
+    client.force_login(admin_user)
+    cases = [
+        ({"kind": "call", "owner_id": anna.pk}, {"kind": "call", "owner": anna.pk}, [call.pk]),
+        ({"owner_id": anna.pk}, {"owner": anna.pk}, sorted([call.pk, task.pk])),
+        ({"kind": "call"}, {"kind": "call", "owner": "all"}, sorted([call.pk, other.pk])),
+    ]
+    for api_query, page_query, expected in cases:
+        api_query = {**api_query, "done": "false"}  # the page's "upcoming" tab: open ones
+        assert _api_ids(admin_api, "activities", api_query) == expected, api_query
+        page = {**page_query, "tab": "upcoming"}
+        assert _page_ids(client, "activities:my_tasks", page) == expected, page_query
