@@ -65,21 +65,6 @@ def _departments(request):
     return Department.objects.filter(pk=user.department_id)
 
 
-def _whole_days(queryset, field: str, value):
-    """A date range over a moment column: whole days in the current time zone, both ends
-    inclusive."""
-    if not value:
-        return queryset
-    tz = timezone.get_current_timezone()
-    if value.start is not None:
-        start = datetime.combine(value.start, datetime.min.time(), tzinfo=tz)
-        queryset = queryset.filter(**{f"{field}__gte": start})
-    if value.stop is not None:
-        stop = datetime.combine(value.stop, datetime.min.time(), tzinfo=tz) + timedelta(days=1)
-        queryset = queryset.filter(**{f"{field}__lt": stop})
-    return queryset
-
-
 class DealFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     # Any pipeline validates (an archived one's deals stay reachable by a link and the API);
@@ -185,7 +170,17 @@ class DealFilterSet(django_filters.FilterSet):
         )
 
     def filter_created(self, queryset, name, value):
-        return _whole_days(queryset, "created_at", value)
+        # Dates are whole days in the current time zone, both ends inclusive.
+        if not value:
+            return queryset
+        tz = timezone.get_current_timezone()
+        if value.start is not None:
+            start = datetime.combine(value.start, datetime.min.time(), tzinfo=tz)
+            queryset = queryset.filter(created_at__gte=start)
+        if value.stop is not None:
+            stop = datetime.combine(value.stop, datetime.min.time(), tzinfo=tz) + timedelta(days=1)
+            queryset = queryset.filter(created_at__lt=stop)
+        return queryset
 
     def filter_only_rotting(self, queryset, name, value):
         if not value:
