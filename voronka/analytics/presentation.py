@@ -34,14 +34,37 @@ class Chart:
 
 @dataclass
 class Table:
-    headers: list
-    rows: list
+    """A table card. A report's table has `columns` (its definition: headings, kinds) and rows
+    of raw values, formatted by templates/analytics/_cell.html; a page-only table has `headers`
+    and rows of ready text, numeric from column `numeric_from` on."""
+
+    headers: list = field(default_factory=list)
+    rows: list = field(default_factory=list)
     title: str = ""
     note: str = ""
     numeric_from: int = 1
     testid: str = "analytics-table"
     extra: dict = field(default_factory=dict)
     anchor: str = ""  # an id for links to the table
+    columns: list = field(default_factory=list)
+    currency: str = ""  # of the amounts in a report's table
+
+    @property
+    def report_rows(self):
+        """Each row with its (column, value) pairs, for the template."""
+        return [(row, list(zip(self.columns, row, strict=True))) for row in self.rows]
+
+
+def report_table(report, result, **options) -> Table:
+    """The page table of a report (`reports.Report`) from figures the page has computed."""
+    columns, rows = report.table(result)
+    return Table(
+        headers=[str(column.heading) for column in columns],
+        rows=rows,
+        columns=columns,
+        currency=formatting.organisation_currency(),
+        **options,
+    )
 
 
 def analytics_page(request, *, report: str, template: str, tab: str, title: str, build):
@@ -107,21 +130,6 @@ def format_delta(current, previous) -> str:
         return ""
     difference = (current - previous) * 100
     return _("%(difference)s pp") % {"difference": formatting.format_signed(difference)}
-
-
-def format_cell(column, value) -> str:
-    """A report cell (see `reports.Column`) as the page shows it."""
-    if value == "":
-        return ""
-    if column.kind == "text":
-        return value
-    if column.kind == "amount":
-        return format_money(value)
-    if column.kind == "rate":
-        return format_percent(value, column.digits)
-    if column.kind == "points":
-        return format_delta(value, 0) if value is not None else ""
-    return format_number(value)
 
 
 def format_slope(slope, per: int) -> str:
