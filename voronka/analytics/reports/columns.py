@@ -29,7 +29,8 @@ class Column:
     decimals), points (a difference of two rates in percentage points), date, month or yes/no.
     `missing` is the page's text for an unknown value; `cell` an optional template for a page
     cell that needs more than the value (a link, a badge, a button): it gets `value`, `row`
-    (whose `source` is the object the row came from) and `column`.
+    (whose `source` is the object the row came from) and `column`. A `grouped` column repeats
+    its value down a group of rows (one deal's candidates): the page shows it once per group.
     """
 
     heading: object
@@ -37,6 +38,7 @@ class Column:
     digits: int = 1
     missing: object = ""
     cell: str = ""
+    grouped: bool = False
 
     @property
     def numeric(self) -> bool:
@@ -44,12 +46,13 @@ class Column:
 
 
 class Row(list):
-    """A report row: its values in column order, and the object it was built from (`source`),
-    for page cells that link to it."""
+    """A report row: its values in column order, the object it was built from (`source`, for
+    page cells that link to it), and whether it continues the previous row's group."""
 
-    def __init__(self, values, source=None):
+    def __init__(self, values, source=None, continued=False):
         super().__init__(values)
         self.source = source
+        self.continued = continued
 
 
 def _rounded(column: Column, value):
@@ -61,7 +64,7 @@ def _rounded(column: Column, value):
 def export_row(columns: Sequence[Column], row: list) -> Row:
     """A row as the export and the page hold it: fractions and scores rounded to four places."""
     values = [_rounded(column, value) for column, value in zip(columns, row, strict=True)]
-    return Row(values, getattr(row, "source", None))
+    return Row(values, getattr(row, "source", None), getattr(row, "continued", False))
 
 
 @dataclass(frozen=True)

@@ -170,11 +170,11 @@ def manager_rows(result) -> list[list]:
 MANAGERS = Report(manager_effectiveness, MANAGER_COLUMNS, manager_rows)
 
 ADVICE_COLUMNS = (
-    Column(gettext_lazy("Deal"), "text", cell="analytics/cells/advice_deal.html"),
-    Column(gettext_lazy("Stage"), "text"),
-    Column(gettext_lazy("Owner"), "text"),
-    Column(gettext_lazy("Days in stage"), cell="analytics/cells/advice_days.html"),
-    Column(gettext_lazy("Owner's expected rate"), "rate", digits=0),
+    Column(gettext_lazy("Deal"), "text", cell="analytics/cells/advice_deal.html", grouped=True),
+    Column(gettext_lazy("Stage"), "text", grouped=True),
+    Column(gettext_lazy("Owner"), "text", grouped=True),
+    Column(gettext_lazy("Days in stage"), cell="analytics/cells/advice_days.html", grouped=True),
+    Column(gettext_lazy("Owner's expected rate"), "rate", digits=0, grouped=True),
     Column(
         gettext_lazy("Suggested manager"),
         "text",
@@ -192,7 +192,7 @@ def advice_rows(advice) -> list[Row]:
     """One row per suggested manager of a stalled deal (one with none when nobody fits)."""
     rows = []
     for item in advice:
-        for candidate in item.candidates or [None]:
+        for index, candidate in enumerate(item.candidates or [None]):
             rows.append(
                 Row(
                     [
@@ -208,6 +208,7 @@ def advice_rows(advice) -> list[Row]:
                         candidate.expected_rate if candidate else None,
                     ],
                     source=(item, candidate),
+                    continued=index > 0,
                 )
             )
     return rows
