@@ -17,8 +17,8 @@ from .business import (
     FORECAST,
     INFLOW,
     INFLOW_MANAGERS,
+    PLANS,
     REPEAT,
-    plans_report,
 )
 from .columns import NOT_APPLICABLE, Column, Report, Row, export_row
 from .mechanics import ADVICE, FUNNEL, MANAGERS, TRANSITIONS, VELOCITY, WIN_PROBABILITY
@@ -39,5 +39,5 @@ REPORTS: dict[str, Callable] = {
     "forecast": FORECAST,
     "demand": DEMAND,
     "repeat": REPEAT,
-    "plans": plans_report,
+    "plans": PLANS,
 }

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from ..channels import channels
 from ..forecast import product_demand, repeat_purchases, weighted_forecast
 from ..inflow import inflow_vs_conversion, inflow_weeks
-from .columns import Column, Report
+from .columns import Column, Report, Row
 
 # --- Inflow vs conversion: weekly cohorts and managers --------------------------------------
 
@@ -189,14 +189,59 @@ def repeat_rows(result) -> list[list]:
 REPEAT = Report(repeat_purchases, REPEAT_COLUMNS, repeat_rows)
 
 
-def plans_report(analytics_filter, user):
-    """Plans in force on the last day of the period (the filter's dimensions do not apply)."""
-    from voronka.plans.selectors import (
-        plan_progress,
-        plan_progress_table,
-        plans_active_on,
-        visible_plans,
-    )
+# --- Plans: plan, fact and potential of each plan in force ---------------------------------
 
-    plans = plans_active_on(visible_plans(user), analytics_filter.date_to)
-    return plan_progress_table(plan_progress(plans, user))
+PLAN_COLUMNS = (
+    Column(gettext_lazy("Period"), "text", grouped=True),
+    Column(gettext_lazy("Period start"), "date", grouped=True),
+    Column(gettext_lazy("Plan for"), "text", grouped=True),
+    Column(gettext_lazy("Target"), "text"),
+    Column(gettext_lazy("Target amount"), "amount"),
+    Column(gettext_lazy("Fact (won)"), "amount"),
+    Column(gettext_lazy("Fact, share of target"), "rate", digits=0),
+    Column(gettext_lazy("Won deals")),
+    Column(gettext_lazy("Target deal count")),
+    Column(gettext_lazy("Weighted open pipeline"), "amount"),
+    Column(gettext_lazy("Potential"), "amount"),
+    Column(gettext_lazy("Potential, share of target"), "rate", digits=0),
+    Column(gettext_lazy("Still to win"), "amount"),
+)
+
+
+def plan_rows(progress) -> list[Row]:
+    """The plans in the page's order: per period and dimension (a row group), the best first."""
+    from voronka.plans.selectors import plan_rollups
+
+    return [
+        Row(
+            [
+                item.plan.get_period_display(),
+                item.plan.period_start,
+                item.plan.get_dimension_display(),
+                item.target_name,
+                item.plan.target_amount,
+                item.fact_amount,
+                item.fact_share,
+                item.fact_count,
+                item.plan.target_count,
+                item.weighted_open,
+                item.potential,
+                item.potential_share,
+                item.gap,
+            ],
+            source=item,
+            continued=index > 0,
+        )
+        for rollup in plan_rollups(progress)
+        for index, item in enumerate(rollup.items)
+    ]
+
+
+def plans_in_force(analytics_filter, user):
+    """Plans in force on the last day of the period (the filter's dimensions do not apply)."""
+    from voronka.plans.selectors import plan_progress, plans_active_on, visible_plans
+
+    return plan_progress(plans_active_on(visible_plans(user), analytics_filter.date_to), user)
+
+
+PLANS = Report(plans_in_force, PLAN_COLUMNS, plan_rows)

@@ -84,7 +84,10 @@ class Report:
         columns = self.columns_of(result)
         return columns, [export_row(columns, row) for row in self.rows(result)]
 
-    def __call__(self, analytics_filter, user) -> tuple[list[str], list[list]]:
+    def export(self, result) -> tuple[list[str], list[list]]:
         """Headers and rows for CSV/XLSX, the API and the CLI."""
-        columns, rows = self.table(self.compute(analytics_filter, user))
+        columns, rows = self.table(result)
         return [str(column.heading) for column in columns], rows
+
+    def __call__(self, analytics_filter, user) -> tuple[list[str], list[list]]:
+        return self.export(self.compute(analytics_filter, user))
