@@ -163,3 +163,21 @@ def test_page_table_export_and_api_share_the_definition(
             assert value in text, (name, str(column.heading))
         else:
             assert text == value, (name, str(column.heading))
+
+
+def test_a_row_group_shows_its_grouped_columns_once_on_the_page(client, admin_user, history):
+    """Both April plans are one group (month, employee): the page names the group once, the
+    export on every row."""
+    client.force_login(admin_user)
+    query = {"on": QUERY["date_to"]}
+    headers, rows = read_table(
+        client.get(reverse("plans:list"), query).content.decode(), "plans-table"
+    )
+    exported = read_xlsx(client.get(reverse("plans:list"), query | {"export": "xlsx"}).content)
+    names = [row[3] for row in rows]
+    assert sorted(names) == sorted(str(user) for user in (history.m1, history.m2))
+    assert rows[0][:3] == ["Month", "04/01/2026", "Employee"]
+    assert rows[1][:3] == ["", "", ""]
+    assert [row[:4] for row in exported[1:]] == [
+        ["Month", datetime(2026, 4, 1), "Employee", name] for name in names
+    ]
