@@ -45,10 +45,10 @@ def test_head_creates_a_plan_and_sees_progress(page, login):
     page.select_option("select[name=user]", str(manager.pk))
     page.fill("input[name=target_amount]", "200000")
     page.click("[data-testid=save]")
-    page.wait_for_selector("[data-testid=employee-table]")
+    page.wait_for_selector("[data-testid=plans-table]")
     plan = Plan.objects.get()
     assert (plan.user_id, plan.target_amount) == (manager.pk, Decimal(200000))
-    row = page.locator("[data-testid=employee-table] tbody tr").first
+    row = page.locator("[data-testid=plans-table] tbody tr").first
     assert "Анна Соколова" in row.inner_text()
     assert "30\u00a0%" in row.inner_text()  # 60 000 of 200 000, «30 %» with a non-breaking space
     page.wait_for_selector("#plans-chart .main-svg")

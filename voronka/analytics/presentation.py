@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponse
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from voronka.core import formatting
 from voronka.core.models import Organisation
+from voronka.core.report_columns import Table, report_table  # noqa: F401  (the pages import them here)
 from voronka.core.tabular_export import EXPORT_FORMATS, tabular_response
 
 from .filters import analytics_filter_from_request, empty_period_offer
@@ -30,18 +31,6 @@ class Chart:
     @property
     def data_id(self) -> str:
         return f"{self.id}-data"
-
-
-@dataclass
-class Table:
-    headers: list
-    rows: list
-    title: str = ""
-    note: str = ""
-    numeric_from: int = 1
-    testid: str = "analytics-table"
-    extra: dict = field(default_factory=dict)
-    anchor: str = ""  # an id for links to the table
 
 
 def analytics_page(request, *, report: str, template: str, tab: str, title: str, build):
@@ -107,21 +96,6 @@ def format_delta(current, previous) -> str:
         return ""
     difference = (current - previous) * 100
     return _("%(difference)s pp") % {"difference": formatting.format_signed(difference)}
-
-
-def format_cell(column, value) -> str:
-    """A report cell (see `reports.Column`) as the page shows it."""
-    if value == "":
-        return ""
-    if column.kind == "text":
-        return value
-    if column.kind == "amount":
-        return format_money(value)
-    if column.kind == "rate":
-        return format_percent(value, column.digits)
-    if column.kind == "points":
-        return format_delta(value, 0) if value is not None else ""
-    return format_number(value)
 
 
 def format_slope(slope, per: int) -> str:

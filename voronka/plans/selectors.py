@@ -23,7 +23,6 @@ from decimal import Decimal
 from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from voronka.accounts.departments import department_scope_ids, department_scopes
 from voronka.accounts.models import Role, User
@@ -300,45 +299,11 @@ def plan_rollups(progress: list[PlanProgress]) -> list[RollUp]:
         rollup.fact_amount += item.fact_amount
         rollup.potential += item.potential
         rollup.items.append(item)
+    for rollup in rollups.values():  # best first
+        rollup.items.sort(key=lambda item: (-(item.fact_share or 0), item.target_name))
     order = {value: index for index, value in enumerate(PlanPeriod.values)}
     dims = {value: index for index, value in enumerate(PlanDimension.values)}
     return sorted(
         rollups.values(),
         key=lambda r: (order[r.period], -_month_index(r.period_start), dims[r.dimension]),
     )
-
-
-def plan_progress_table(progress: list[PlanProgress]) -> tuple[list[str], list[list]]:
-    """Headers and rows for CSV/XLSX exports and the CLI (shares as fractions 0..1)."""
-    headers = [
-        _("Period"),
-        _("Period start"),
-        _("Plan for"),
-        _("Target"),
-        _("Target amount"),
-        _("Fact (won)"),
-        _("Fact, share of target"),
-        _("Won deals"),
-        _("Target deal count"),
-        _("Weighted open pipeline"),
-        _("Potential"),
-        _("Potential, share of target"),
-    ]
-    rows = [
-        [
-            item.plan.get_period_display(),
-            item.plan.period_start,
-            item.plan.get_dimension_display(),
-            item.target_name,
-            item.plan.target_amount,
-            item.fact_amount,
-            None if item.fact_share is None else round(item.fact_share, 4),
-            item.fact_count,
-            item.plan.target_count,
-            item.weighted_open,
-            item.potential,
-            None if item.potential_share is None else round(item.potential_share, 4),
-        ]
-        for item in progress
-    ]
-    return headers, rows

@@ -17,17 +17,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from voronka.core import charts
+from voronka.core import charts, formatting
 from voronka.core.errors import DomainError
 from voronka.core.models import Organisation
+from voronka.core.report_columns import report_table
 from voronka.core.tabular_export import EXPORT_FORMATS, tabular_response
 
 from . import services
 from .forms import PlanForm, PlanListFilterForm, PlanTargetForm
 from .models import PlanDimension
+from .reports import PLANS
 from .selectors import (
     plan_progress,
-    plan_progress_table,
     plan_rollups,
     plans_active_on,
     plans_of_department,
@@ -63,7 +64,7 @@ def plan_list(request):
                 status=400,
                 content_type="text/plain",
             )
-        headers, rows = plan_progress_table(progress)
+        headers, rows = PLANS.export(progress)
         return tabular_response(f"plans-{on:%Y%m%d}", headers, rows, export)
     rollups = plan_rollups(progress)
     for rollup in rollups:
@@ -72,13 +73,15 @@ def plan_list(request):
         for item in rollup.items:
             item.fact_width = _share(item.fact_share)
             item.potential_width = _share(item.potential_share)
-        rollup.items.sort(key=lambda item: (-(item.fact_share or 0), item.target_name))
     employees = [r for r in rollups if r.dimension == PlanDimension.EMPLOYEE]
-    chart = None
+    chart, table = None, None
+    if rollups:
+        # Read once: the layout reuses it; amounts are labelled in its currency.
+        request.organisation = Organisation.current()
+        with formatting.amounts_in(request.organisation.currency):
+            table = report_table(PLANS, progress, title=_("Plans"), testid="plans-table")
     if employees:
         items = employees[0].items
-        # Read once: the layout reuses it; the amount axis is labelled in its currency.
-        request.organisation = Organisation.current()
         chart = {
             "id": "plans-chart",
             "data_id": "plans-chart-data",
@@ -104,7 +107,7 @@ def plan_list(request):
         else PlanListFilterForm(initial={"on": on}, user=request.user),
         "on": on,
         "rollups": rollups,
-        "employees": employees,
+        "table": table,
         "chart": chart,
         "filter_query": urlencode(query),
         "can_edit": request.user.can_manage_team,

@@ -13,10 +13,10 @@ from ..presentation import (
     Chart,
     Table,
     analytics_page,
-    format_money,
-    format_number,
     format_percent,
+    report_table,
 )
+from ..reports.business import CHANNELS
 
 # --- Channels ------------------------------------------------------------------------------
 
@@ -64,21 +64,6 @@ def _build_channels(analytics_filter, user) -> dict:
             yaxis={"title": {"text": _("Conversion to won")}, "tickformat": ".0%"}
         ),
     }
-    rows = [
-        [
-            name,
-            format_number(row.deals),
-            format_number(row.won),
-            format_number(row.lost),
-            format_number(row.open),
-            format_percent(row.conversion, 1),
-            format_money(row.revenue),
-            "—" if row.median_cycle_days is None else f"{row.median_cycle_days:g}",
-            format_money(row.cost),
-            format_money(row.cost_per_won),
-        ]
-        for name, row in zip(names, result.rows, strict=True)
-    ]
     type_rows = [
         [name] + [_split_cell(row.by_type.get(key)) for key, _label in result.customer_types]
         for name, row in zip(names, result.rows, strict=True)
@@ -95,20 +80,9 @@ def _build_channels(analytics_filter, user) -> dict:
             Chart("channels-trend", trend, _("Conversion per source by month of first contact")),
         ],
         "tables": [
-            Table(
-                headers=[
-                    _("Lead source"),
-                    _("Deals"),
-                    _("Won"),
-                    _("Lost"),
-                    _("Open"),
-                    _("Conversion"),
-                    _("Revenue"),
-                    _("Median cycle, days"),
-                    _("Cost"),
-                    _("Cost per won deal"),
-                ],
-                rows=rows,
+            report_table(
+                CHANNELS,
+                result,
                 title=_("Lead sources"),
                 note=_(
                     "Cycle: days from first contact to the win. Cost: the source's costs for the "

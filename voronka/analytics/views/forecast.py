@@ -11,11 +11,12 @@ from voronka.core.formatting import format_month, organisation_currency
 from ..forecast import product_demand, weighted_forecast
 from ..presentation import (
     Chart,
-    Table,
     analytics_page,
     format_money,
     format_number,
+    report_table,
 )
+from ..reports.business import DEMAND, FORECAST
 
 # --- Forecast and demand -------------------------------------------------------------------
 
@@ -41,26 +42,6 @@ def _build_forecast(analytics_filter, user) -> dict:
         money=organisation_currency(),
     )
     demand_chart["layout"]["height"] = max(300, 80 + 30 * len(top))
-    month_rows = [
-        [
-            format_month(m.month) if m.month else _("No expected date"),
-            format_number(m.deals),
-            format_money(m.amount),
-            format_money(m.weighted),
-        ]
-        for m in forecast.months
-    ]
-    demand_rows = [
-        [
-            p.name,
-            p.direction,
-            format_number(p.deals),
-            f"{p.quantity:g} {p.unit}",
-            format_money(p.revenue),
-            format_money(p.weighted),
-        ]
-        for p in demand
-    ]
     return {
         "kpis": [
             (_("Open deals"), format_number(forecast.deals), ""),
@@ -72,9 +53,9 @@ def _build_forecast(analytics_filter, user) -> dict:
             Chart("demand-chart", demand_chart, _("Demand per product (open deals)")),
         ],
         "tables": [
-            Table(
-                headers=[_("Expected close"), _("Open deals"), _("Amount"), _("Weighted")],
-                rows=month_rows,
+            report_table(
+                FORECAST,
+                forecast,
                 title=_("Forecast"),
                 note=_(
                     "Open deals of any first-contact date; weighted = amount × the deal's win "
@@ -82,18 +63,10 @@ def _build_forecast(analytics_filter, user) -> dict:
                 ),
                 testid="forecast-table",
             ),
-            Table(
-                headers=[
-                    _("Product"),
-                    _("Product line"),
-                    _("Open deals"),
-                    _("Quantity"),
-                    _("Revenue"),
-                    _("Weighted"),
-                ],
-                rows=demand_rows,
+            report_table(
+                DEMAND,
+                demand,
                 title=_("Demand per product"),
-                numeric_from=2,
                 testid="demand-table",
             ),
         ],

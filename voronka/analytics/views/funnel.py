@@ -10,15 +10,14 @@ from voronka.core import charts
 from ..funnel import funnel
 from ..presentation import (
     Chart,
-    Table,
     analytics_page,
-    format_cell,
     format_delta,
     format_money,
     format_number,
     format_percent,
+    report_table,
 )
-from ..reports import FUNNEL_COLUMNS, funnel_rows
+from ..reports.mechanics import FUNNEL
 
 # --- Funnel --------------------------------------------------------------------------------
 
@@ -41,13 +40,9 @@ def _build_funnel(analytics_filter, user) -> dict:
         percent=True,
         y_title=_("Conversion to the next step"),
     )
-    rows = [
-        [format_cell(column, value) for column, value in zip(FUNNEL_COLUMNS, row, strict=True)]
-        for row in funnel_rows(result)
-    ]
-    table = Table(
-        headers=[str(column.heading) for column in FUNNEL_COLUMNS],
-        rows=rows,
+    table = report_table(
+        FUNNEL,
+        result,
         title=_("Stages"),
         note=_(
             "A deal counts as having reached every stage up to the furthest one it got to, even "

@@ -11,13 +11,13 @@ from voronka.core.formatting import format_date
 from ..inflow import inflow_vs_conversion
 from ..presentation import (
     Chart,
-    Table,
     analytics_page,
     format_number,
-    format_percent,
     format_slope,
     format_slope_interval,
+    report_table,
 )
+from ..reports.business import INFLOW, INFLOW_MANAGERS
 
 # --- Inflow vs conversion ------------------------------------------------------------------
 
@@ -144,29 +144,6 @@ def _build_inflow(analytics_filter, user) -> dict:
             format_slope_interval(result.manager_slope, 10),
         ),
     ]
-    week_rows = [
-        [
-            format_date(week.week),
-            format_number(week.inbound),
-            format_number(week.won),
-            format_number(week.lost),
-            format_number(week.open),
-            format_percent(week.conversion, 1),
-            format_percent(week.open_share),
-            _("yes") if week.settled else _("no"),
-        ]
-        for week in weeks
-    ]
-    manager_rows = [
-        [
-            manager.name,
-            format_number(manager.deals),
-            format_number(manager.won),
-            format_percent(manager.conversion, 1),
-            format_number(manager.average_load, 1),
-        ]
-        for manager in result.managers
-    ]
     return {
         "kpis": kpis,
         "wide_charts": True,
@@ -181,18 +158,9 @@ def _build_inflow(analytics_filter, user) -> dict:
             Chart("load-chart", load_chart, _("Manager load against conversion")),
         ],
         "tables": [
-            Table(
-                headers=[
-                    _("Week"),
-                    _("Inbound"),
-                    _("Won"),
-                    _("Lost"),
-                    _("Open"),
-                    _("Conversion"),
-                    _("Still open"),
-                    _("Settled"),
-                ],
-                rows=week_rows,
+            report_table(
+                INFLOW,
+                weeks,
                 title=_("Weekly cohorts"),
                 note=_(
                     "A week's cohort: deals first contacted that week. The slope is an "
@@ -200,15 +168,9 @@ def _build_inflow(analytics_filter, user) -> dict:
                 ),
                 testid="inflow-table",
             ),
-            Table(
-                headers=[
-                    _("Manager"),
-                    _("New deals"),
-                    _("Won"),
-                    _("Conversion"),
-                    _("Average open load"),
-                ],
-                rows=manager_rows,
+            report_table(
+                INFLOW_MANAGERS,
+                result,
                 title=_("Managers"),
                 note=_(
                     "Load: deals of the manager open at some point of the week, averaged over "

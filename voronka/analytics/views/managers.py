@@ -25,7 +25,9 @@ from ..presentation import (
     analytics_page,
     format_number,
     format_percent,
+    report_table,
 )
+from ..reports.mechanics import ADVICE, MANAGERS
 
 # --- Managers ------------------------------------------------------------------------------
 
@@ -35,7 +37,6 @@ def _build_managers(analytics_filter, user) -> dict:
     stage_names = [stage.name for stage in result.stages]
     manager_names = [str(manager) for manager in result.managers]
     z, text = [], []
-    rows = []
     for manager in result.managers:
         z_row, text_row = [], []
         for stage in result.stages:
@@ -46,17 +47,6 @@ def _build_managers(analytics_filter, user) -> dict:
                 if cell
                 else ""
             )
-            if cell:
-                rows.append(
-                    [
-                        str(manager),
-                        stage.name,
-                        f"{cell.successes} / {cell.trials}",
-                        format_percent(cell.raw_rate, 1),
-                        format_percent(cell.shrunken_rate, 1),
-                        f"{format_number(cell.low * 100, 1)} – {format_percent(cell.high, 1)}",
-                    ]
-                )
         z.append(z_row)
         text.append(text_row)
     prior_rows = [
@@ -85,23 +75,14 @@ def _build_managers(analytics_filter, user) -> dict:
             )
         ],
         "tables": [
-            Table(
-                headers=[
-                    _("Manager"),
-                    _("Stage"),
-                    _("Successes / closed stays"),
-                    _("Raw rate"),
-                    _("Shrunken rate"),
-                    # xgettext:no-python-format
-                    _("90% credible interval"),
-                ],
-                rows=rows,
+            report_table(
+                MANAGERS,
+                result,
                 title=_("Managers by stage"),
                 note=_(
                     "Success: the stay ended by moving forward or winning; failure: moving back "
                     "or losing. Rates are shrunk towards the stage's prior (empirical Bayes)."
                 ),
-                numeric_from=2,
                 testid="managers-table",
             ),
             Table(
@@ -131,7 +112,9 @@ def managers_page(request):
 
 def _build_advice(analytics_filter, user) -> dict:
     return {
-        "advice": reassignment_advice(analytics_filter, user),
+        "advice_table": report_table(
+            ADVICE, reassignment_advice(analytics_filter, user), testid="advice-table"
+        ),
         "can_apply": user.can_manage_team,
     }
 

@@ -11,11 +11,12 @@ from voronka.core.formatting import format_month
 from ..forecast import repeat_purchases
 from ..presentation import (
     Chart,
-    Table,
     analytics_page,
     format_number,
     format_percent,
+    report_table,
 )
+from ..reports.business import REPEAT
 
 # --- Repeat purchases ----------------------------------------------------------------------
 
@@ -43,15 +44,6 @@ def _build_repeat(analytics_filter, user) -> dict:
         percent=True,
         y_title=_("Bought again"),
     )
-    rows = [
-        [
-            format_month(month),
-            format_number(customers),
-            format_number(repeat),
-            format_percent(repeat / customers if customers else None, 1),
-        ]
-        for month, (customers, repeat) in months
-    ]
     return {
         "kpis": [
             (_("New customers"), format_number(result.customers), ""),
@@ -73,14 +65,9 @@ def _build_repeat(analytics_filter, user) -> dict:
             Chart("repeat-rate-chart", rate_chart, _("Repeat rate by month of first purchase")),
         ],
         "tables": [
-            Table(
-                headers=[
-                    _("First purchase"),
-                    _("New customers"),
-                    _("Bought again"),
-                    _("Repeat rate"),
-                ],
-                rows=rows,
+            report_table(
+                REPEAT,
+                result,
                 title=_("Customers by month of first purchase"),
                 note=_(
                     "Customers whose first won deal closed in the period; bought again: won a "

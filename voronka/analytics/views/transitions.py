@@ -14,7 +14,9 @@ from ..presentation import (
     format_delta,
     format_number,
     format_percent,
+    report_table,
 )
+from ..reports.mechanics import TRANSITIONS
 from ..transitions import transition_matrix
 
 # --- Transitions ---------------------------------------------------------------------------
@@ -45,18 +47,6 @@ def _build_transitions(analytics_filter, user) -> dict:
         percent=True,
         y_title=_("Probability of winning"),
     )
-    headers = [_("From \\ to"), _("Closed stays")] + matrix.target_names
-    rows = []
-    for row in matrix.stages:
-        line = [row.name, format_number(row.exits)]
-        for target in matrix.targets:
-            probability = row.probabilities[target]
-            line.append(
-                ""
-                if probability is None or not row.counts[target]
-                else f"{format_percent(probability, 1)} ({format_number(row.counts[target])})"
-            )
-        rows.append(line)
     win_rows = [
         [
             row.name,
@@ -73,9 +63,9 @@ def _build_transitions(analytics_filter, user) -> dict:
             Chart("win-chart", win, _("Probability of winning from each stage")),
         ],
         "tables": [
-            Table(
-                headers=headers,
-                rows=rows,
+            report_table(
+                TRANSITIONS,
+                matrix,
                 title=_("Transition matrix"),
                 note=_(
                     "Each closed stay in a stage counts once: moves forward and back, wins and "

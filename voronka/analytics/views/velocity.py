@@ -14,16 +14,12 @@ from ..presentation import (
     format_money,
     format_number,
     format_percent,
+    report_table,
 )
+from ..reports.mechanics import VELOCITY
 from ..velocity import velocity
 
 # --- Velocity ------------------------------------------------------------------------------
-
-
-def _days(value, longest=None) -> str:
-    if value is None:
-        return _("not reached") + (f" (> {longest})" if longest is not None else "")
-    return str(value)
 
 
 def _build_velocity(analytics_filter, user) -> dict:
@@ -41,20 +37,6 @@ def _build_velocity(analytics_filter, user) -> dict:
     drop = charts.bar_chart(
         names, [(_("Drop-off"), [row.drop_off for row in result.stages])], percent=True
     )
-    rows = [
-        [
-            row.name,
-            format_number(row.stays),
-            format_number(row.open_stays),
-            _days(row.median_days, row.longest_days),
-            _days(row.p75_days, row.longest_days),
-            format_number(row.entered),
-            format_number(row.lost),
-            format_percent(row.drop_off, 1),
-            format_money(row.lost_amount),
-        ]
-        for row in result.stages
-    ]
     bottleneck_rows = [
         [
             str(row.rank),
@@ -92,23 +74,14 @@ def _build_velocity(analytics_filter, user) -> dict:
                 numeric_from=2,
                 testid="bottleneck-table",
             ),
-            Table(
-                headers=[
-                    _("Stage"),
-                    _("Stays"),
-                    _("Open (censored)"),
-                    _("Median, days"),
-                    _("P75, days"),
-                    _("Deals entered"),
-                    _("Lost here"),
-                    _("Drop-off"),
-                    _("Lost amount"),
-                ],
-                rows=rows,
+            report_table(
+                VELOCITY,
+                result,
                 title=_("Time in stage and drop-off"),
                 note=_(
                     "Kaplan–Meier estimate over stays in whole days: deals still in the stage "
-                    "are censored at their current age."
+                    "are censored at their current age. Not reached: fewer than half (for P75, "
+                    "three quarters) of the stays have ended so far."
                 ),
                 testid="velocity-table",
             ),

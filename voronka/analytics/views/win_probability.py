@@ -15,7 +15,9 @@ from ..presentation import (
     format_money,
     format_number,
     format_percent,
+    report_table,
 )
+from ..reports.mechanics import WIN_PROBABILITY
 from ..win_probability import age_band_label, trend_label, win_probability_overview
 
 # --- Win probability -----------------------------------------------------------------------
@@ -47,30 +49,10 @@ def _build_win_probability(analytics_filter, user, *, with_model=False) -> dict:
         percent=True,
         y_title=_("Probability of winning"),
     )
-    stage_rows = [
-        [
-            stage.name,
-            format_number(stage.open_deals),
-            format_number(stage.estimated),
-            format_money(stage.amount),
-            format_percent(stage.average_probability, 1),
-            format_percent(stage.manual_probability),
-            format_money(stage.weighted_amount),
-        ]
-        for stage in overview.stages
-    ]
     tables = [
-        Table(
-            headers=[
-                _("Stage"),
-                _("Open deals"),
-                _("Estimated"),
-                _("Amount"),
-                _("Average estimate"),
-                _("Manual probability"),
-                _("Weighted amount"),
-            ],
-            rows=stage_rows,
+        report_table(
+            WIN_PROBABILITY,
+            overview,
             title=_("Open deals by stage"),
             note=_(
                 "Weighted amount = amount × the deal's win probability (the stage's manual "
