@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from voronka.accounts.models import User
 from voronka.catalog.models import Product
 from voronka.core.errors import DomainError, NotPermitted
+from voronka.core.planner_statistics import planner_statistics_refresh
 from voronka.crm.models import LeadSource
 from voronka.pipeline.models import LostReason, Pipeline, Stage
 
@@ -35,11 +36,13 @@ from .models import ImportJob, ImportKind, ImportMapping, ImportStatus, OnMatch
 from .parsing import UnreadableFile, header_hash, read_table
 from .people import departments_for_new_owners
 from .resolving import NEW, Resolver, owner_candidates
+from .rollback import remove_written, written_rows
 from .running import import_run, running_written_message
 from .tasks import run_check, run_import
 
 __all__ = [  # re-exported for the views, the command and the tests
     "NEW", "FileTooLarge", "ImportNotReady", "InvalidRowsPresent", "import_check", "import_run",
+    "written_rows",
 ]  # fmt: skip
 
 
@@ -398,6 +401,49 @@ def import_job_resume(*, job: ImportJob, user: User) -> ImportJob:
     job.cancel_requested = False
     job.save(update_fields=["status", "cancel_requested"])
     transaction.on_commit(lambda: run_import.enqueue(job.pk))
+    return job
+
+
+# Imports whose created rows point to their job (the products and users kinds do not).
+ROLLBACK_KINDS = {ImportKind.DEALS, ImportKind.COMPANIES, ImportKind.CONTACTS}
+ROLLBACK_STATUSES = {ImportStatus.DONE, ImportStatus.CANCELLED, ImportStatus.FAILED}
+
+
+def can_roll_back(job: ImportJob) -> bool:
+    """Whether the job may be rolled back: a deals, companies or contacts import that is over
+    (done, cancelled, failed) or whose worker died, and that wrote something."""
+    return (
+        job.kind in ROLLBACK_KINDS
+        and (job.status in ROLLBACK_STATUSES or job.is_stalled)
+        and bool(job.written_lines)
+    )
+
+
+def import_job_roll_back(*, job: ImportJob, user: User) -> ImportJob:
+    """Remove what the import created — its deals with their whole history, the companies,
+    contacts, owners, lead sources, lost reasons and products it made — and nothing that
+    existed before it; changes it made to existing records stay (see `rollback`). The analytics
+    summary, returning-customer flags and win probabilities are recomputed.
+
+    Raises NotPermitted, and ImportNotReady for a job still running or queued, one that wrote
+    nothing, or a products or users import.
+    """
+    _require_owner(job, user)
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if not can_roll_back(job):
+            raise ImportNotReady(
+                _("Only a finished, cancelled or stopped import of deals, companies or contacts "
+                  "that wrote rows can be rolled back.")
+            )  # fmt: skip
+        job.rollback_report = remove_written(job)
+        job.status = ImportStatus.ROLLED_BACK
+        # A worker that was only slow, not dead, stops before its next batch.
+        job.cancel_requested = True
+        job.message = ""
+        job.save(update_fields=["rollback_report", "status", "cancel_requested", "message"])
+    removed = sum(job.rollback_report["removed"].values())
+    planner_statistics_refresh(rows_written=removed)
     return job
 
 

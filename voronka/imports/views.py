@@ -245,6 +245,9 @@ def job_detail(request, pk: int):
     job = _job(request, pk, with_content=False)
     template = "imports/partials/progress.html" if request.htmx else "imports/job.html"
     context = {"job": job, "steps": _steps("import")}
+    if not job.is_running and job.written_lines:
+        context["written"] = services.written_rows(job)
+        context["can_roll_back"] = services.can_roll_back(job)
     return render(request, template, context)
 
 
@@ -285,6 +288,20 @@ def job_resume(request, pk: int):
         services.import_job_resume(job=job, user=request.user)
     except DomainError as error:
         messages.error(request, error.message)
+    return redirect("imports:job", job.pk)
+
+
+@login_required
+@require_POST
+def job_roll_back(request, pk: int):
+    """Remove what an import created (after the page's confirmation); its updates stay."""
+    job = _job(request, pk, with_content=False)
+    try:
+        job = services.import_job_roll_back(job=job, user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The import was rolled back."))
     return redirect("imports:job", job.pk)
 
 
