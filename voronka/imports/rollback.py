@@ -152,7 +152,7 @@ def remove_written(job: ImportJob) -> dict[str, dict[str, int]]:
     removed: dict[str, int] = {}
     kept: dict[str, int] = {}
     with transaction.atomic():
-        deals = Deal.objects.filter(import_job=job)
+        deals = Deal.objects.filter(import_job=job).order_by()
         cells = set(
             deals.annotate(day=TruncDate("first_contact_at"))
             .values_list("pipeline_id", "owner_id", "day")
