@@ -56,7 +56,7 @@ from voronka.pipeline.models import (
 )
 from voronka.plans.models import Plan
 
-from .models import ImportJob
+from .models import ImportJob, ImportStatus
 
 # Rows that point to a deal, removed with the deals the job created (a test checks that this
 # is every relation to Deal, so a new one cannot be forgotten).
@@ -144,6 +144,29 @@ def written_rows(job: ImportJob) -> WrittenRows:
         [],
         [],
     )
+
+
+def roll_back_now(job_id: int) -> ImportJob:
+    """Remove what the job created and mark it rolled back, in one transaction that holds the
+    job's row: a second request waits, then finds it rolled back and does nothing more."""
+    from voronka.core.planner_statistics import planner_statistics_refresh
+
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        if job.status == ImportStatus.ROLLED_BACK:
+            return job
+        job.rollback_report = remove_written(job)
+        job.status = ImportStatus.ROLLED_BACK
+        # A worker that was only slow, not dead, stops before its next batch.
+        job.cancel_requested = True
+        job.message = ""
+        job.save(update_fields=["rollback_report", "status", "cancel_requested", "message"])
+    planner_statistics_refresh(rows_written=sum(job.rollback_report["removed"].values()))
+    return job
+
+
+def created_deal_count(job: ImportJob) -> int:
+    return Deal.objects.filter(import_job=job).count()
 
 
 def remove_written(job: ImportJob) -> dict[str, dict[str, int]]:

@@ -25,7 +25,10 @@ from .models import ImportJob, ImportStatus
 
 RECENT_JOBS = 10
 # A job past these statuses no longer goes back to the wizard's steps.
-STARTED = {ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.DONE}
+STARTED = {
+    ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.DONE, ImportStatus.ROLLING_BACK,
+    ImportStatus.ROLLED_BACK,
+}  # fmt: skip
 
 
 def _require_importer(user) -> None:
@@ -301,7 +304,8 @@ def job_roll_back(request, pk: int):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("The import was rolled back."))
+        if job.status == ImportStatus.ROLLED_BACK:
+            messages.success(request, _("The import was rolled back."))
     return redirect("imports:job", job.pk)
 
 

@@ -236,9 +236,10 @@ def test_only_an_import_that_stopped_can_be_rolled_back_and_only_by_its_importer
     with pytest.raises(services.ImportNotReady):  # its worker is alive
         services.import_job_roll_back(job=job, user=admin)
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.DONE)
+    job.refresh_from_db()
     with pytest.raises(NotPermitted):
         services.import_job_roll_back(job=job, user=UserFactory(role="head"))
-    services.import_job_roll_back(job=job, user=admin)
+    job = services.import_job_roll_back(job=job, user=admin)
     assert Deal.objects.count() == 0
     with pytest.raises(services.ImportNotReady):  # once
         services.import_job_roll_back(job=job, user=admin)
@@ -308,3 +309,40 @@ def _roll_back_queries(admin, rows: int) -> int:
 
 def test_rolling_back_takes_as_many_queries_for_many_deals_as_for_few(admin, agent, stages):
     assert _roll_back_queries(admin, 40) == _roll_back_queries(admin, 8)
+
+
+def test_a_large_import_rolls_back_in_the_background_and_the_page_polls_meanwhile(
+    client, admin, agent, stages, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_BACKGROUND_ROWS = 3
+    job = _start(admin, csv_bytes(HEADERS, _rows(4)))
+    job = services.import_job_start(
+        job=job, user=admin, valid_only=False, on_match="update", in_background=False
+    )
+    client.force_login(admin)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(reverse("imports:job_roll_back", args=[job.pk]))
+    job.refresh_from_db()
+    assert (job.status, job.is_running, len(callbacks)) == (ImportStatus.ROLLING_BACK, True, 1)
+    page = client.get(reverse("imports:job", args=[job.pk])).content.decode()
+    assert "Rolling back…" in page and 'hx-trigger="every 1s"' in page
+    assert client.get(reverse("imports:columns", args=[job.pk])).status_code == 302
+    with pytest.raises(services.ImportNotReady):  # already on its way
+        services.import_job_roll_back(job=job, user=admin)
+    callbacks[0]()  # the worker
+    job.refresh_from_db()
+    assert job.status == ImportStatus.ROLLED_BACK
+    assert job.rollback_report["removed"]["deal"] == 4
+    assert Deal.objects.count() == 0
+
+
+def test_a_rollback_whose_worker_died_can_be_asked_for_again(admin, agent, stages):
+    job = _start(admin, csv_bytes(HEADERS, _rows(2)))
+    job = services.import_job_start(job=job, user=admin, valid_only=False, on_match="update")
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.ROLLING_BACK, heartbeat_at=timezone.now() - timedelta(minutes=10)
+    )
+    job.refresh_from_db()
+    assert not job.is_running and services.can_roll_back(job)
+    job = services.import_job_roll_back(job=job, user=admin, in_background=False)
+    assert (job.status, Deal.objects.count()) == (ImportStatus.ROLLED_BACK, 0)
