@@ -35,7 +35,7 @@ def main():
         )
         history = StageChange.objects.count()
         started = time.perf_counter()
-        job = services.import_job_roll_back(job=job, user=admin)
+        job = services.import_job_roll_back(job=job, user=admin, in_background=False)
         seconds = time.perf_counter() - started
         assert not Deal.objects.exists()
         print(f"{connection.vendor}: {job.created_count} deals imported in {import_seconds:.1f} s")
