@@ -346,3 +346,16 @@ def test_a_rollback_whose_worker_died_can_be_asked_for_again(admin, agent, stage
     assert not job.is_running and services.can_roll_back(job)
     job = services.import_job_roll_back(job=job, user=admin, in_background=False)
     assert (job.status, Deal.objects.count()) == (ImportStatus.ROLLED_BACK, 0)
+
+
+def test_a_companies_import_rolls_back_its_new_companies_and_keeps_its_updates(admin, agent):
+    existing = CompanyFactory(name="Старая", inn="7701234567", owner=agent, phone="")
+    rows = [["Старая", "7701234567", "+7 495 000-00-00"], ["Новая", "7707083893", ""]]
+    job, report = import_file(
+        admin, csv_bytes(["Компания", "ИНН", "Телефон"], rows), kind="companies"
+    )
+    assert (report["invalid"], job.created_count, job.updated_count) == (0, 1, 1)
+    assert rollback.written_rows(job).created == [("Companies", 1)]
+    job = services.import_job_roll_back(job=job, user=admin)
+    assert job.rollback_report == {"removed": {"company": 1}, "kept": {}}
+    assert list(Company.objects.values_list("pk", "phone")) == [(existing.pk, "+7 495 000-00-00")]
