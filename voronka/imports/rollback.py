@@ -95,15 +95,15 @@ def kind_label(kind: str) -> str:
 
 
 def written_counts(job: ImportJob) -> dict[str, int]:
-    """How many rows of each kind the job created and that still exist (one COUNT per linked
-    kind, served by the partial index; the created reference records from the job row)."""
+    """How many rows of each kind the job created: deals, companies and contacts that still
+    point to it (one COUNT each, served by the partial index), and the reference records it
+    recorded making (no query: the page's query count never depends on the job)."""
     counts = {
         kind: model.objects.filter(import_job=job).count() for kind, model in LINKED_MODELS.items()
     }
     for kind, pks in (job.created_records or {}).items():
-        model = CREATED_MODELS.get(kind)
-        if model is not None and pks:
-            counts[kind] = model.objects.filter(pk__in=pks).count()
+        if kind in CREATED_MODELS:
+            counts[kind] = len(pks)
     return {kind: counts[kind] for kind in KINDS if counts.get(kind)}
 
 

@@ -359,3 +359,19 @@ def test_a_companies_import_rolls_back_its_new_companies_and_keeps_its_updates(a
     job = services.import_job_roll_back(job=job, user=admin)
     assert job.rollback_report == {"removed": {"company": 1}, "kept": {}}
     assert list(Company.objects.values_list("pk", "phone")) == [(existing.pk, "+7 495 000-00-00")]
+
+
+def _job_page_queries(client, admin, rows: int, first: int) -> int:
+    job = _start(admin, csv_bytes(HEADERS, _rows(rows, first=first)))
+    job = services.import_job_start(job=job, user=admin, valid_only=False, on_match="update")
+    client.force_login(admin)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("imports:job", args=[job.pk])).content.decode()
+    assert f"<dt>Deals</dt><dd>{rows}</dd>" in page
+    return len(queries)
+
+
+def test_the_job_page_counts_the_written_rows_in_as_many_queries_for_many_as_for_few(
+    client, admin, agent, stages
+):
+    assert _job_page_queries(client, admin, 40, 100) == _job_page_queries(client, admin, 4, 10)
