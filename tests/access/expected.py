@@ -200,6 +200,7 @@ WEB_ACCESS: dict[str, dict[str, str]] = {
     "imports:job_cancel": {"GET": "login 405 405 405 405 405", "POST": "login 403 403 403 404 ok"},
     "imports:job_errors": {"GET": "login 403 403 403 404 ok", "POST": "login 405 405 405 405 405"},
     "imports:job_resume": {"GET": "login 405 405 405 405 405", "POST": "login 403 403 403 404 ok"},
+    "imports:job_roll_back": {"GET": "login 405 405 405 405 405", "POST": "login 403 403 403 404 ok"},
     "imports:start": {"GET": "login 403 403 403 ok ok", "POST": "login 403 403 403 ok ok"},
     "imports:values": {"GET": "login 403 403 403 404 ok", "POST": "login 403 403 403 404 ok"},
     "lockout_lift": {"GET": "login 403 403 403 403 405", "POST": "login 403 403 403 403 ok"},

@@ -15,6 +15,28 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+def import_job_link() -> models.ForeignKey:
+    """The import that created the row (empty for rows made by hand or the API): what rolling
+    that import back removes. Set by the importer's bulk writer in the INSERT itself, so the
+    link commits with the row; indexed only where set (`import_job_index`)."""
+    return models.ForeignKey(
+        "imports.ImportJob",
+        verbose_name=_("created by import"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=False,
+        related_name="+",
+    )
+
+
+def import_job_index(name: str) -> models.Index:
+    return models.Index(
+        fields=["import_job"], condition=models.Q(import_job__isnull=False), name=name
+    )
+
+
 class Organisation(models.Model):
     """The one organisation this instance serves: name, logo, colours, locale defaults."""
 

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from voronka.core.models import TimeStampedModel
+from voronka.core.models import TimeStampedModel, import_job_index, import_job_link
 
 
 class CustomerType(models.TextChoices):
@@ -86,6 +86,7 @@ class Company(TimeStampedModel):
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     # Values of the custom fields (voronka.customfields), keyed by the definition's code.
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    import_job = import_job_link()
 
     class Meta:
         ordering = ["name"]
@@ -101,7 +102,11 @@ class Company(TimeStampedModel):
                 fields=["inn"], condition=~Q(inn=""), name="company_inn_unique"
             ),
         ]
-        indexes = [models.Index(fields=["owner"]), models.Index(fields=["customer_type"])]
+        indexes = [
+            models.Index(fields=["owner"]),
+            models.Index(fields=["customer_type"]),
+            import_job_index("company_import_job_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -130,6 +135,7 @@ class Contact(TimeStampedModel):
         related_name="contacts",
     )
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    import_job = import_job_link()
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -142,7 +148,7 @@ class Contact(TimeStampedModel):
                 name="contact_external_id_unique",
             ),
         ]
-        indexes = [models.Index(fields=["owner"])]
+        indexes = [models.Index(fields=["owner"]), import_job_index("contact_import_job_idx")]
 
     def __str__(self) -> str:
         return self.full_name

@@ -25,6 +25,7 @@ class ImportStatus(models.TextChoices):
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
+    ROLLING_BACK = "reverting", _("Rolling back")
     ROLLED_BACK = "reverted", _("Rolled back")
 
 
@@ -87,6 +88,12 @@ class ImportJob(models.Model):
     # Lines of the file already written (committed), as [first, last] ranges: what a resumed
     # job skips and what the page reports after a worker died.
     written_lines = models.JSONField(_("lines written"), default=list, blank=True)
+    # Reference records this job created before writing rows, {"user": [pk, …], "lead_source":
+    # […], "lost_reason": […], "product": […], "direction": […]}: rolling back removes those
+    # still unused. Deals, companies and contacts point to their job instead (`import_job`).
+    created_records = models.JSONField(_("records created"), default=dict, blank=True)
+    # What rolling back removed and kept, per kind: {"removed": {"deal": n, …}, "kept": {…}}.
+    rollback_report = models.JSONField(_("rollback report"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -104,13 +111,20 @@ class ImportJob(models.Model):
 
     @property
     def is_running(self) -> bool:
+        if self.status == ImportStatus.ROLLING_BACK:
+            return not self.is_silent
         return self.status in {ImportStatus.QUEUED, ImportStatus.RUNNING} and not self.is_stalled
 
     @property
     def is_stalled(self) -> bool:
         """Running, but its worker has given no sign of life for IMPORT_STALLED_MINUTES: it
         died (a restart, a killed process). Such a job can be resumed or cancelled."""
-        if self.status != ImportStatus.RUNNING or self.heartbeat_at is None:
+        return self.status == ImportStatus.RUNNING and self.is_silent
+
+    @property
+    def is_silent(self) -> bool:
+        """No sign of life from a worker for IMPORT_STALLED_MINUTES."""
+        if self.heartbeat_at is None:
             return False
         minutes = getattr(settings, "IMPORT_STALLED_MINUTES", 5)
         return timezone.now() - self.heartbeat_at > timedelta(minutes=minutes)

@@ -50,6 +50,7 @@ class ProductResolver:
         ):
             self.by_key.setdefault(product_key(product.name), product.pk)
         self.created: dict[str, int] = {}  # name key -> product made by this import
+        self.created_direction: int | None = None  # the line made for them, when there was none
 
     def valid_choice(self, choice: str) -> bool:
         return choice == NEW_PRODUCT or (choice.isdigit() and int(choice) in self.products)
@@ -77,9 +78,10 @@ class ProductResolver:
                 wanted.setdefault(product_key(item.name), item)
         if not wanted:
             return
-        direction = Direction.objects.order_by("pk").first() or direction_save(
-            name=_("Imported products")
-        )
+        direction = Direction.objects.order_by("pk").first()
+        if direction is None:
+            direction = direction_save(name=_("Imported products"))
+            self.created_direction = direction.pk
         taken = set(Product.objects.values_list("sku", flat=True))
         for key, item in wanted.items():
             if key in self.by_key:

@@ -81,6 +81,8 @@ class Resolver:
         self.reasons = {r.pk: r for r in LostReason.objects.all()}
         self.reason_by_name = {normalise_word(r.name): r.pk for r in self.reasons.values()}
         self.created_new: dict[tuple[str, str], int] = {}
+        # What create_new_values made (not what it found): rolling the import back removes it.
+        self.created_records: dict[str, list[int]] = defaultdict(list)
         self.products = ProductResolver(self.value_map)
         self.new_owners: dict[str, User] = {}
         self._external_ids: set[str] | None = None
@@ -267,9 +269,14 @@ class Resolver:
         )
         for raw, choice in self.value_map.get("lead_source", {}).items():
             if choice == NEW:
-                source, _created = LeadSource.objects.get_or_create(name=raw.strip()[:120])
+                source, created = LeadSource.objects.get_or_create(name=raw.strip()[:120])
                 self.created_new[("lead_source", raw)] = source.pk
+                if created:
+                    self.created_records["lead_source"].append(source.pk)
         for raw, choice in self.value_map.get("lost_reason", {}).items():
             if choice == NEW:
-                reason, _created = LostReason.objects.get_or_create(name=raw.strip()[:150])
+                reason, created = LostReason.objects.get_or_create(name=raw.strip()[:150])
                 self.created_new[("lost_reason", raw)] = reason.pk
+                if created:
+                    self.created_records["lost_reason"].append(reason.pk)
+        self.created_records["user"] = [owner.pk for owner in self.new_owners.values()]

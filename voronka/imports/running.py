@@ -59,6 +59,7 @@ def import_run(*, job: ImportJob, progress: Callable[[int, int], None] | None = 
         with transaction.atomic():
             resolver.create_new_values()
             resolver.products.create_missing(rows)
+            _remember_created(job, resolver)
         _fill_created_ids(rows, resolver)
         writer = RowWriter(job, resolver)
         counts = Counter(
@@ -104,6 +105,24 @@ def import_run(*, job: ImportJob, progress: Callable[[int, int], None] | None = 
     job.cancel_requested = False
     job.save()
     return job
+
+
+def _remember_created(job: ImportJob, resolver: Resolver) -> None:
+    """Record the reference records made for this job (rolling it back removes them), in the
+    transaction that made them; and map new owners' names to the users just made, so a resumed
+    job finds them instead of making them twice."""
+    made = {key: list(pks) for key, pks in resolver.created_records.items()}
+    made["product"] = list(resolver.products.created.values())
+    if resolver.products.created_direction is not None:
+        made["direction"] = [resolver.products.created_direction]
+    records = dict(job.created_records or {})
+    for key, pks in made.items():
+        if pks:
+            records[key] = sorted({*records.get(key, []), *pks})
+    for raw, owner in resolver.new_owners.items():
+        job.value_map.setdefault("owner", {})[raw] = str(owner.pk)
+    job.created_records = records
+    ImportJob.objects.filter(pk=job.pk).update(created_records=records, value_map=job.value_map)
 
 
 def _batches(rows: list[Row], size: int):

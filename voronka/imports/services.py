@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from voronka.accounts.models import User
@@ -35,11 +36,13 @@ from .models import ImportJob, ImportKind, ImportMapping, ImportStatus, OnMatch
 from .parsing import UnreadableFile, header_hash, read_table
 from .people import departments_for_new_owners
 from .resolving import NEW, Resolver, owner_candidates
+from .rollback import created_deal_count, roll_back_now, written_rows
 from .running import import_run, running_written_message
-from .tasks import run_check, run_import
+from .tasks import run_check, run_import, run_roll_back
 
 __all__ = [  # re-exported for the views, the command and the tests
     "NEW", "FileTooLarge", "ImportNotReady", "InvalidRowsPresent", "import_check", "import_run",
+    "written_rows",
 ]  # fmt: skip
 
 
@@ -398,6 +401,53 @@ def import_job_resume(*, job: ImportJob, user: User) -> ImportJob:
     job.cancel_requested = False
     job.save(update_fields=["status", "cancel_requested"])
     transaction.on_commit(lambda: run_import.enqueue(job.pk))
+    return job
+
+
+# Imports whose created rows point to their job (the products and users kinds do not).
+ROLLBACK_KINDS = {ImportKind.DEALS, ImportKind.COMPANIES, ImportKind.CONTACTS}
+ROLLBACK_STATUSES = {ImportStatus.DONE, ImportStatus.CANCELLED, ImportStatus.FAILED}
+
+
+def can_roll_back(job: ImportJob) -> bool:
+    """Whether the job may be rolled back: a deals, companies or contacts import that is over
+    (done, cancelled, failed) or whose worker died, and that wrote something; or one whose
+    rollback worker died (the rollback is one transaction: nothing of it stayed)."""
+    if job.kind not in ROLLBACK_KINDS or not job.written_lines:
+        return False
+    if job.status == ImportStatus.ROLLING_BACK:
+        return job.is_silent
+    return job.status in ROLLBACK_STATUSES or job.is_stalled
+
+
+def import_job_roll_back(
+    *, job: ImportJob, user: User, in_background: bool | None = None
+) -> ImportJob:
+    """Remove what the import created — its deals with their whole history, the companies,
+    contacts, owners, lead sources, lost reasons and products it made — and nothing that
+    existed before it; changes it made to existing records stay (see `rollback`). The analytics
+    summary, returning-customer flags and win probabilities are recomputed. Now for small
+    imports, through a task worker when the job created more deals than
+    `background_threshold()` (`in_background` decides instead).
+
+    Raises NotPermitted, and ImportNotReady for a job still running or queued, one that wrote
+    nothing, or a products or users import.
+    """
+    _require_owner(job, user)
+    if not can_roll_back(job):
+        raise ImportNotReady(
+            _("Only a finished, cancelled or stopped import of deals, companies or contacts "
+              "that wrote rows can be rolled back.")
+        )  # fmt: skip
+    if in_background is None:
+        in_background = created_deal_count(job) > background_threshold()
+    if not in_background:
+        return roll_back_now(job.pk)
+    job.status = ImportStatus.ROLLING_BACK
+    job.heartbeat_at = timezone.now()
+    job.cancel_requested = True
+    job.save(update_fields=["status", "heartbeat_at", "cancel_requested"])
+    transaction.on_commit(lambda: run_roll_back.enqueue(job.pk))
     return job
 
 

@@ -1,4 +1,5 @@
-"""Background work: large imports run in a task worker (django-tasks; inline in tests)."""
+"""Background work: large imports and their rollbacks run in a task worker (django-tasks;
+inline in tests)."""
 
 from django_tasks import task
 
@@ -30,3 +31,14 @@ def run_check(job_id: int) -> dict:
     except DomainError:  # an unreadable file: the job says why
         return {"status": ImportStatus.FAILED}
     return {"status": ImportStatus.CHECKED, "valid": report["valid"], "invalid": report["invalid"]}
+
+
+@task()
+def run_roll_back(job_id: int) -> dict:
+    from .models import ImportJob, ImportStatus
+    from .rollback import roll_back_now
+
+    if not ImportJob.objects.filter(pk=job_id, status=ImportStatus.ROLLING_BACK).exists():
+        return {"status": "skipped"}
+    job = roll_back_now(job_id)
+    return {"status": job.status, "removed": job.rollback_report.get("removed", {})}

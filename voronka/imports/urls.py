@@ -12,5 +12,6 @@ urlpatterns = [
     path("<int:pk>/errors/", views.job_errors, name="job_errors"),
     path("<int:pk>/cancel/", views.job_cancel, name="job_cancel"),
     path("<int:pk>/resume/", views.job_resume, name="job_resume"),
+    path("<int:pk>/roll-back/", views.job_roll_back, name="job_roll_back"),
     path("export/<slug:entity>.<str:fmt>", views.export, name="export"),
 ]

@@ -25,7 +25,10 @@ from .models import ImportJob, ImportStatus
 
 RECENT_JOBS = 10
 # A job past these statuses no longer goes back to the wizard's steps.
-STARTED = {ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.DONE}
+STARTED = {
+    ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.DONE, ImportStatus.ROLLING_BACK,
+    ImportStatus.ROLLED_BACK,
+}  # fmt: skip
 
 
 def _require_importer(user) -> None:
@@ -245,6 +248,9 @@ def job_detail(request, pk: int):
     job = _job(request, pk, with_content=False)
     template = "imports/partials/progress.html" if request.htmx else "imports/job.html"
     context = {"job": job, "steps": _steps("import")}
+    if not job.is_running and job.written_lines:
+        context["written"] = services.written_rows(job)
+        context["can_roll_back"] = services.can_roll_back(job)
     return render(request, template, context)
 
 
@@ -285,6 +291,21 @@ def job_resume(request, pk: int):
         services.import_job_resume(job=job, user=request.user)
     except DomainError as error:
         messages.error(request, error.message)
+    return redirect("imports:job", job.pk)
+
+
+@login_required
+@require_POST
+def job_roll_back(request, pk: int):
+    """Remove what an import created (after the page's confirmation); its updates stay."""
+    job = _job(request, pk, with_content=False)
+    try:
+        job = services.import_job_roll_back(job=job, user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        if job.status == ImportStatus.ROLLED_BACK:
+            messages.success(request, _("The import was rolled back."))
     return redirect("imports:job", job.pk)
 
 

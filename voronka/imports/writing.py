@@ -244,6 +244,7 @@ class RowWriter(PartiesWriter):
             description=values.get("description", ""),
             external_id=values.get("external_id", ""),
             custom_fields=values.get("custom_fields", {}),
+            import_job_id=self.job.pk,
         )
         line = self._line(values.get("line_item"))
         if line is not None:  # the deal card's rule: the amount is the sum of the lines

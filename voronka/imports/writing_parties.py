@@ -130,6 +130,7 @@ class PartiesWriter:
                     inn=values.get("company_inn", ""),
                     owner=values["owner"],
                     external_id=values.get("external_id_company", ""),
+                    import_job_id=self.job.pk,
                     custom_fields=(
                         values.get("custom_fields", {})
                         if self.job.kind == ImportKind.COMPANIES
@@ -277,6 +278,7 @@ class PartiesWriter:
                     notes=values.get("notes", "") if self.job.kind == ImportKind.CONTACTS else "",
                     owner=values["owner"],
                     external_id=values.get("external_id_contact", ""),
+                    import_job_id=self.job.pk,
                 )
                 for key in keys:
                     pending[key] = contact

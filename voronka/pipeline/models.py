@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from voronka.core.models import TimeStampedModel
+from voronka.core.models import TimeStampedModel, import_job_index, import_job_link
 
 
 class Pipeline(models.Model):
@@ -279,6 +279,7 @@ class Deal(TimeStampedModel):
     )
     # Optimistic concurrency: every service write bumps it; a stale write is refused.
     version = models.PositiveIntegerField(_("version"), default=1)
+    import_job = import_job_link()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -316,6 +317,7 @@ class Deal(TimeStampedModel):
             models.Index(fields=["title"], name="deal_title_idx"),
             models.Index(fields=["amount"], name="deal_amount_idx"),
             models.Index(fields=["updated_at"], name="deal_updated_at_idx"),
+            import_job_index("deal_import_job_idx"),
         ]
 
     def __str__(self) -> str:

@@ -53,6 +53,8 @@ WRITE_EXCEPTIONS = {
     "imports/resolving.py": "the importer creates a lead source or lost reason named in a file",
     "imports/people.py": "the users import kind",
     "imports/users.py": "the users import kind (accounts are made as the file says)",
+    "imports/rollback.py": "rolling an import back deletes what it created in set-based DELETEs, "
+    "including the append-only history of the deals it created (the only deleter of history)",
 }
 
 # Row-level-visible models: views and routers reach them through visibility helpers/selectors.
@@ -219,6 +221,40 @@ def test_views_and_routers_read_visible_models_through_helpers_or_selectors():
             if (relative, model) not in READ_EXCEPTIONS
         ]
     assert offences == []
+
+
+HISTORY_MODELS = {"StageChange", "StageVisit", "AmountChange", "OwnerChange"}
+# The one module allowed to delete history rows (and to use `_raw_delete`), and why.
+HISTORY_DELETERS = {
+    "imports/rollback.py": "rolling an import back removes the deals it created, with their history",
+}
+
+
+def history_deletes(tree: ast.AST) -> list[tuple[int, str]]:
+    """Calls that can delete history: `_raw_delete` on anything, `.delete()` through a chain
+    that names a history model."""
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        chain = _receiver_chain(node.func.value)
+        if node.func.attr == "_raw_delete" or (
+            node.func.attr == "delete" and HISTORY_MODELS & set(chain)
+        ):
+            found.append((node.lineno, ".".join(chain) + f".{node.func.attr}()"))
+    return found
+
+
+def test_history_is_deleted_only_by_the_import_rollback():
+    offences = []
+    for relative, path in _modules():
+        if relative in HISTORY_DELETERS:
+            continue
+        tree = ast.parse(path.read_text(), filename=relative)
+        offences += [f"{relative}:{line}: {call}" for line, call in history_deletes(tree)]
+    assert offences == []
+    scan = ast.parse("StageChange.objects.filter(deal=d).delete()\nqs._raw_delete(qs.db)\n")
+    assert [line for line, _call in history_deletes(scan)] == [1, 2]
 
 
 def test_no_module_passes_600_lines():
