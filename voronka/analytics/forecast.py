@@ -10,7 +10,8 @@
 * Repeat purchases: customers (companies) whose first won deal closed in the period; the share
   of them that won a second deal (at any time until now) and the days between the first and the
   second win in whole days (median, p75): each company's wins numbered by window functions
-  (first win = number 1, the next win's date by LEAD), one row per first-time customer.
+  (first win = number 1, the next win's date by LEAD), one row per first-time customer. The
+  wins are read in the window's order from a covering index (migration analytics 0002).
 
 Every figure is a handful of grouped queries whatever the number of deals.
 """
@@ -23,6 +24,7 @@ from decimal import Decimal
 
 from django.db.models import (
     Count,
+    DateField,
     DurationField,
     ExpressionWrapper,
     F,
@@ -212,10 +214,13 @@ def repeat_purchases(analytics_filter: AnalyticsFilter, user) -> RepeatResult:
     by_month: dict[date, list[int]] = {}
     gap_days: dict[int, int] = {}
     # (month of the first win, whole days to the second win or NULL): one row per customer.
-    for month, days in firsts.annotate(month=TruncMonth("closed_at"), gap=gap).values_list(
-        "month", "gap"
+    # The month arrives as a plain date (no time-zone conversion per row in Python), and
+    # order_by() drops the model's default order: nothing here needs sorted rows.
+    first_month = TruncMonth("closed_at", output_field=DateField())
+    for month, days in (
+        firsts.annotate(month=first_month, gap=gap).values_list("month", "gap").order_by()
     ):
-        counts = by_month.setdefault(_as_date(month), [0, 0])
+        counts = by_month.setdefault(month, [0, 0])
         counts[0] += 1
         if days is not None:
             counts[1] += 1
