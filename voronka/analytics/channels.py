@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DurationField, ExpressionWrapper, Q, Sum
+from django.db.models import Count, DateField, DurationField, ExpressionWrapper, Q, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
@@ -116,7 +116,8 @@ def channels(analytics_filter: AnalyticsFilter, user) -> ChannelsResult:
     # One grouped scan gives every split: (source, customer type, maturity, month).
     months: set[date] = set()
     for r in (
-        deals.annotate(month=TruncMonth("first_contact_at"))
+        # A plain date: an aware datetime would cost a time-zone lookup per row in Python.
+        deals.annotate(month=TruncMonth("first_contact_at", output_field=DateField()))
         .values("lead_source_id", "company__customer_type", "is_returning_customer", "month")
         .annotate(
             deals=Count("pk"),
