@@ -11,7 +11,8 @@
   of them that won a second deal (at any time until now) and the days between the first and the
   second win in whole days (median, p75): each company's wins numbered by window functions
   (first win = number 1, the next win's date by LEAD), one row per first-time customer. The
-  wins are read in the window's order from a covering index (migration analytics 0002).
+  wins are read in the window's order from a covering index (migration analytics 0002); the
+  local days of the two wins are taken in Python, one row per customer.
 
 Every figure is a handful of grouped queries whatever the number of deals.
 """
@@ -24,9 +25,6 @@ from decimal import Decimal
 
 from django.db.models import (
     Count,
-    DateField,
-    DurationField,
-    ExpressionWrapper,
     F,
     FloatField,
     Sum,
@@ -37,14 +35,14 @@ from django.db.models.functions import (
     FirstValue,
     Lead,
     RowNumber,
-    TruncDate,
     TruncMonth,
 )
+from django.utils import timezone
 
 from voronka.pipeline.models import DealLineItem, DealStatus
 from voronka.pipeline.probability import effective_probability
 
-from .channels import _days, weighted_median
+from .channels import weighted_median
 from .filters import AnalyticsFilter
 
 EARLIEST = date(1900, 1, 1)
@@ -205,26 +203,22 @@ def repeat_purchases(analytics_filter: AnalyticsFilter, user) -> RepeatResult:
         second_at=Window(Lead("closed_at"), **by_company),
         first_at=Window(FirstValue("closed_at"), **by_company),
     )
-    gap = ExpressionWrapper(
-        TruncDate("second_at") - TruncDate("closed_at"), output_field=DurationField()
-    )
     # First purchases in the period. The period filter names the window's own value so that it
     # applies after the numbering, not to the wins being numbered.
     firsts = ordered.filter(purchase_number=1, first_at__gte=start, first_at__lt=end)
     by_month: dict[date, list[int]] = {}
     gap_days: dict[int, int] = {}
-    # (month of the first win, whole days to the second win or NULL): one row per customer.
-    # The month arrives as a plain date (no time-zone conversion per row in Python), and
+    zone = timezone.get_current_timezone()
+    # (first win, second win or NULL): one row per customer, made local days here. In SQL the
+    # day and month expressions repeated the window per use (SQLite: 1 s at 100k deals).
     # order_by() drops the model's default order: nothing here needs sorted rows.
-    first_month = TruncMonth("closed_at", output_field=DateField())
-    for month, days in (
-        firsts.annotate(month=first_month, gap=gap).values_list("month", "gap").order_by()
-    ):
-        counts = by_month.setdefault(month, [0, 0])
+    for first_at, second_at in firsts.values_list("closed_at", "second_at").order_by():
+        first_day = first_at.astimezone(zone).date()
+        counts = by_month.setdefault(first_day.replace(day=1), [0, 0])
         counts[0] += 1
-        if days is not None:
+        if second_at is not None:
             counts[1] += 1
-            whole_days = int(_days(days))
+            whole_days = (second_at.astimezone(zone).date() - first_day).days
             gap_days[whole_days] = gap_days.get(whole_days, 0) + 1
     return RepeatResult(
         customers=sum(v[0] for v in by_month.values()),

@@ -22,13 +22,13 @@ import math
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from django.db.models import BooleanField, Count, DateField, ExpressionWrapper, Q
-from django.db.models.functions import TruncWeek
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from scipy import stats
 
 from voronka.pipeline.models import DealStatus
 
 from .filters import AnalyticsFilter
+from .local_time import local_trunc
 
 SETTLED_OPEN_SHARE = 0.25
 CONFIDENCE = 0.95
@@ -139,8 +139,11 @@ def _cohort_rows(analytics_filter: AnalyticsFilter, user) -> list[dict]:
     """New deals per (owner, week of first contact) with their outcomes: one grouped scan."""
     rows = (
         analytics_filter.deals(user)
-        # A plain date: an aware datetime would cost a time-zone lookup per row in Python.
-        .annotate(week=TruncWeek("first_contact_at", output_field=DateField()))
+        .annotate(
+            week=local_trunc(
+                "week", "first_contact_at", analytics_filter.start, analytics_filter.end
+            )
+        )
         .values("owner_id", "week")
         .annotate(
             n=Count("pk"),
@@ -186,7 +189,7 @@ def _manager_weeks(
     for row in (
         any_time.filter(closed_at__gte=start, closed_at__lt=end)
         .annotate(
-            week=TruncWeek("closed_at", output_field=DateField()),
+            week=local_trunc("week", "closed_at", start, end),
             carried=ExpressionWrapper(Q(first_contact_at__lt=start), output_field=BooleanField()),
         )
         .values("owner_id", "week", "carried")
