@@ -88,6 +88,16 @@ class _ByDatabase(Expression):
         self.portable = exprs[0]
         self.sqlite = exprs[1] if len(exprs) > 1 else None
 
+    def _chosen(self, connection):
+        if connection.vendor == "sqlite" and self.sqlite is not None:
+            return self.sqlite
+        return self.portable
+
+    def get_db_converters(self, connection):
+        # The compiled expression's own converters (Django's Trunc turns PostgreSQL's
+        # timestamp into a date), not only the output field's.
+        return self._chosen(connection).get_db_converters(connection)
+
     def as_sql(self, compiler, connection):
         return compiler.compile(self.portable)
 
