@@ -5,7 +5,8 @@
     make bench BENCH_SIZES=10k,100k,1m
 
 For each (engine, size) the suite uses its own database (SQLite under var/bench/, PostgreSQL
-databases voronka_bench_<size> at $BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432)
+databases voronka_bench_<size> at $BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432;
+$BENCH_DATABASE_PREFIX replaces voronka_bench)
 and fills an empty one with the demo generator first. Then, in a child process bound to that
 database, it requests every parameterless page (found in the URL configuration), a deal card, a
 company card and every API list call (from the OpenAPI schema) through Django's test client as
@@ -51,7 +52,9 @@ def database_url(engine: str, size: str) -> str:
     if engine == "sqlite":
         return f"sqlite:///{ROOT / 'var' / 'bench' / f'{size}.sqlite3'}"
     base = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
-    return f"{base}/voronka_bench_{size}"
+    # Several people benchmarking on one server: each may name their own databases.
+    prefix = os.environ.get("BENCH_DATABASE_PREFIX", "voronka_bench")
+    return f"{base}/{prefix}_{size}"
 
 
 def machine() -> dict:

@@ -1,8 +1,9 @@
-"""Hand-written SQL computing the raw figures of velocity, transitions and managers.
+"""Hand-written SQL computing the raw figures of the analytics pages.
 
 The floor a page is compared with: the same counts over the same deals (default pipeline, the
 default 12-month cohort, the user's visible owners) written directly against the tables, with
-no summary. A page at 1.0× does nothing but this SQL; the summary lets a page go below 1.
+no summary. A page at 1.0× does nothing but this SQL; a summary lets a page go below 1.
+Velocity, transitions and managers; inflow, channels, repeat purchases and advice.
 """
 
 from __future__ import annotations
@@ -13,19 +14,57 @@ from datetime import timedelta
 from django.db import connection
 
 
-def _scope(user):
-    from voronka.accounts.visibility import visible_users
-    from voronka.analytics.filters import day_start, default_period, default_pipeline
+def _period():
+    from voronka.analytics.filters import day_start, default_period
 
     date_from, date_to = default_period()
+    return day_start(date_from), day_start(date_to + timedelta(days=1))
+
+
+def _owners(user, column="d.owner_id"):
+    """The visible-owner condition (empty for someone who sees everything) and its params."""
+    from voronka.accounts.visibility import visible_users
+
+    if user.sees_everything:
+        return "", []
+    owners = list(visible_users(user).values_list("pk", flat=True)) or [0]
+    return f" AND {column} IN ({', '.join(['%s'] * len(owners))})", owners
+
+
+def _scope(user):
+    from voronka.analytics.filters import default_pipeline
+
     pipeline = default_pipeline()
-    params = [pipeline.pk, day_start(date_from), day_start(date_to + timedelta(days=1))]
+    params = [pipeline.pk, *_period()]
     where = "d.pipeline_id = %s AND d.first_contact_at >= %s AND d.first_contact_at < %s"
-    if not user.sees_everything:
-        owners = list(visible_users(user).values_list("pk", flat=True)) or [0]
-        where += f" AND d.owner_id IN ({', '.join(['%s'] * len(owners))})"
-        params += owners
-    return where, params
+    owners, owner_params = _owners(user)
+    return where + owners, params + owner_params
+
+
+def _local(column: str, vendor: str) -> str:
+    """A timestamp column as the site's local wall-clock time (its day, week and month)."""
+    from django.conf import settings
+
+    if vendor == "postgresql":
+        return f"({column} AT TIME ZONE '{settings.TIME_ZONE}')"
+    return f"django_datetime_cast_date({column}, '{settings.TIME_ZONE}', 'UTC')"
+
+
+def _trunc(kind: str, column: str, vendor: str) -> str:
+    from django.conf import settings
+
+    if vendor == "postgresql":
+        return f"DATE_TRUNC('{kind}', {_local(column, vendor)})"
+    return f"django_datetime_trunc('{kind}', {column}, '{settings.TIME_ZONE}', 'UTC')"
+
+
+def _day_difference(later: str, earlier: str, vendor: str) -> str:
+    if vendor == "postgresql":
+        return f"({_local(later, vendor)})::date - ({_local(earlier, vendor)})::date"
+    return (
+        f"CAST(julianday({_local(later, vendor)}) - julianday({_local(earlier, vendor)}) "
+        "AS INTEGER)"
+    )
 
 
 def _days(vendor: str) -> str:
@@ -87,10 +126,140 @@ def managers_sql(user, vendor):
     ]
 
 
+def inflow_sql(user, vendor):
+    """Weekly cohorts per owner; deals carried into the period; closes per owner and week."""
+    from voronka.analytics.filters import default_pipeline
+
+    where, params = _scope(user)
+    start, end = _period()
+    owners, owner_params = _owners(user)
+    pipeline = default_pipeline().pk
+    return [
+        (
+            f"SELECT d.owner_id, {_trunc('week', 'd.first_contact_at', vendor)}, COUNT(*), "
+            "SUM(CASE WHEN d.status = 'won' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN d.status = 'lost' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN d.status = 'open' THEN 1 ELSE 0 END) "
+            f"FROM pipeline_deal d WHERE {where} GROUP BY 1, 2",
+            params,
+        ),
+        (
+            "SELECT d.owner_id, COUNT(*) FROM pipeline_deal d WHERE d.pipeline_id = %s "
+            "AND d.first_contact_at < %s AND (d.closed_at IS NULL OR d.closed_at >= %s)"
+            f"{owners} GROUP BY 1",
+            [pipeline, start, start, *owner_params],
+        ),
+        (
+            f"SELECT d.owner_id, {_trunc('week', 'd.closed_at', vendor)}, COUNT(*) "
+            "FROM pipeline_deal d WHERE d.pipeline_id = %s AND d.closed_at >= %s "
+            f"AND d.closed_at < %s{owners} GROUP BY 1, 2",
+            [pipeline, start, end, *owner_params],
+        ),
+    ]
+
+
+def channels_sql(user, vendor):
+    """Per source × customer type × maturity × month; won cycles in days per source; costs."""
+    from voronka.analytics.filters import default_period
+
+    where, params = _scope(user)
+    date_from, date_to = default_period()
+    return [
+        (
+            "SELECT d.lead_source_id, c.customer_type, d.is_returning_customer, "
+            f"{_trunc('month', 'd.first_contact_at', vendor)}, COUNT(*), "
+            "SUM(CASE WHEN d.status = 'won' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN d.status = 'lost' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN d.status = 'open' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN d.status = 'won' THEN d.amount END) "
+            "FROM pipeline_deal d LEFT JOIN crm_company c ON c.id = d.company_id "
+            f"WHERE {where} GROUP BY 1, 2, 3, 4",
+            params,
+        ),
+        (
+            f"SELECT d.lead_source_id, {_day_difference('d.closed_at', 'd.first_contact_at', vendor)}"
+            f", COUNT(*) FROM pipeline_deal d WHERE d.status = 'won' AND {where} GROUP BY 1, 2",
+            params,
+        ),
+        (
+            "SELECT source_id, SUM(amount) FROM crm_leadsourcecost "
+            "WHERE month >= %s AND month <= %s GROUP BY 1",
+            [date_from.replace(day=1), date_to],
+        ),
+    ]
+
+
+def repeat_sql(user, vendor):
+    """Each company's wins numbered in order; the first ones in the period with the next win."""
+    from voronka.analytics.filters import default_pipeline
+
+    start, end = _period()
+    owners, owner_params = _owners(user)
+    return [
+        (
+            f"SELECT {_trunc('month', 'q.closed_at', vendor)}, "
+            f"{_day_difference('q.second_at', 'q.closed_at', vendor)}, COUNT(*) FROM ("
+            "SELECT d.closed_at, ROW_NUMBER() OVER w AS n, LEAD(d.closed_at) OVER w AS second_at "
+            "FROM pipeline_deal d WHERE d.pipeline_id = %s AND d.status = 'won' "
+            f"AND d.company_id IS NOT NULL AND d.closed_at IS NOT NULL{owners} "
+            "WINDOW w AS (PARTITION BY d.company_id ORDER BY d.closed_at, d.id)"
+            ") q WHERE q.n = 1 AND q.closed_at >= %s AND q.closed_at < %s GROUP BY 1, 2",
+            [default_pipeline().pk, *owner_params, start, end],
+        )
+    ]
+
+
+def advice_sql(user, vendor):
+    """Stalled open deals; closed stays per seller and stage of the pipeline; open load."""
+    from django.utils import timezone
+
+    from voronka.accounts.models import Role
+    from voronka.accounts.visibility import visible_users
+    from voronka.analytics.filters import default_pipeline
+
+    pipeline = default_pipeline()
+    now = timezone.now()
+    rotting = [
+        (stage.pk, now - timedelta(days=stage.rotting_days))
+        for stage in pipeline.stages.filter(rotting_days__isnull=False)
+    ] or [(0, now)]
+    owners, owner_params = _owners(user)
+    people = list(
+        visible_users(user).filter(role__in=[Role.MANAGER, Role.HEAD]).values_list("pk", flat=True)
+    ) or [0]
+    return [
+        (
+            "SELECT d.*, u.*, s.*, c.* FROM pipeline_deal d "
+            "JOIN accounts_user u ON u.id = d.owner_id JOIN pipeline_stage s ON s.id = d.stage_id "
+            "LEFT JOIN crm_company c ON c.id = d.company_id "
+            "WHERE d.pipeline_id = %s AND d.status = 'open' AND ("
+            + " OR ".join(["(d.stage_id = %s AND d.stage_entered_at < %s)"] * len(rotting))
+            + f"){owners} ORDER BY d.stage_entered_at, d.id LIMIT 50",
+            [pipeline.pk, *[value for pair in rotting for value in pair], *owner_params],
+        ),
+        (
+            "SELECT v.owner_id, v.stage_id, COUNT(*), "
+            "SUM(CASE WHEN v.outcome IN ('advanced', 'won') THEN 1 ELSE 0 END) "
+            "FROM pipeline_stagevisit v WHERE v.pipeline_id = %s AND v.outcome <> '' "
+            "GROUP BY 1, 2",
+            [pipeline.pk],
+        ),
+        (
+            "SELECT d.owner_id, COUNT(*) FROM pipeline_deal d WHERE d.status = 'open' "
+            f"AND d.owner_id IN ({', '.join(['%s'] * len(people))}) GROUP BY 1",
+            people,
+        ),
+    ]
+
+
 REFERENCE_SQL = {
     "/analytics/velocity/": velocity_sql,
     "/analytics/transitions/": transitions_sql,
     "/analytics/managers/": managers_sql,
+    "/analytics/inflow/": inflow_sql,
+    "/analytics/channels/": channels_sql,
+    "/analytics/repeat/": repeat_sql,
+    "/analytics/managers/advice/": advice_sql,
 }
 
 

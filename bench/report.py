@@ -31,12 +31,19 @@ def newest_runs() -> dict[tuple[str, str], dict]:
     for path in sorted(RESULTS.glob("*.json"), key=lambda path: ("-only-" in path.name, path.name)):
         data = json.loads(path.read_text())
         key = ("load-" if "-load-" in path.name else "") + data["engine"], data["size"]
+        if "machine" in data:
+            # Each figure keeps the date and load of its own run (quick runs merge below).
+            for row in data["rows"]:
+                row.setdefault(
+                    "run", f"{data['date'][:10]}, load {data['machine']['load_average'][0]:.1f}"
+                )
         earlier = runs.get(key)
-        if earlier and data.get("only") and earlier["date"][:10] == data["date"][:10]:
-            # A quick run of a few URLs on the same day completes the full run.
+        if earlier and data.get("only") and not key[0].startswith("load-"):
+            # A quick run of a few URLs completes the newest run: its rows replace those URLs'.
             rows = {(row["role"], row["url"]): row for row in earlier["rows"]}
             rows.update({(row["role"], row["url"]): row for row in data["rows"]})
             earlier["rows"] = list(rows.values())
+            earlier.setdefault("completed_by", []).append(data["date"][:10])
             continue
         runs[key] = data  # sorted by date: the newest wins
     return runs
@@ -83,7 +90,8 @@ def target_rows(runs) -> list[str]:
             if row["role"] != "admin":
                 continue
             ok = row["median_ms"] < 1000 and row["status"] == 200
-            figure = f"{row['median_ms']:.0f} ms (HTTP {row['status']})"
+            figure = f"{row['median_ms']:.0f} ms (HTTP {row['status']}"
+            figure += f"; {row['run']})" if row.get("run") else ")"
             if row["reference"] == "sql" and engine == "postgres":
                 ok = ok and row["ratio"] <= 1.5
                 figure += f", {row['ratio']:.2f}× its SQL ({row['reference_ms']:.0f} ms)"
@@ -148,15 +156,25 @@ def run_tables(runs) -> list[str]:
         lines += [
             "",
             f"### {engine} {size}: {run['deals']} deals ({run['date']}; {machine['cpus']} CPUs "
-            f"{machine['cpu']}, load average {machine['load_average'][0]:.1f})",
+            f"{machine['cpu']}, load average {machine['load_average'][0]:.1f}"
+            + (
+                f"; completed by quick runs of {', '.join(run['completed_by'])}, whose rows "
+                "carry their own date and load)"
+                if run.get("completed_by")
+                else ")"
+            ),
             "",
             "| role | url | HTTP | median ms | p95 ms | queries | × reference |",
             "|---|---|---|---|---|---|---|",
         ]
+        own = f"{run['date'][:10]}, load {machine['load_average'][0]:.1f}"
         for row in run["rows"]:
+            # Rows of a quick run that completed this one say which run they come from.
+            other = f" [{row['run']}]" if row.get("run", own) != own else ""
             lines.append(
                 f"| {row['role']} | {row['url']} | {row['status']} | {row['median_ms']:.0f} | "
-                f"{row['p95_ms']:.0f} | {row['queries']} | {row['ratio']} ({row['reference']}) |"
+                f"{row['p95_ms']:.0f} | {row['queries']} | {row['ratio']} ({row['reference']})"
+                f"{other} |"
             )
     return lines
 

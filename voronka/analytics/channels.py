@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DurationField, ExpressionWrapper, Q, Sum
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from voronka.crm.models import CustomerType, LeadSource, LeadSourceCost
 from voronka.pipeline.models import DealStatus
 
 from .filters import AnalyticsFilter
+from .local_time import local_days_between, local_trunc
 
 WON = Q(status=DealStatus.WON)
 
@@ -105,6 +105,7 @@ def _month_start(day: date) -> date:
 
 def channels(analytics_filter: AnalyticsFilter, user) -> ChannelsResult:
     deals = analytics_filter.deals(user)
+    start, end = analytics_filter.start, analytics_filter.end
     rows: dict[int | None, ChannelRow] = {}
     names = dict(LeadSource.objects.values_list("pk", "name"))
 
@@ -116,7 +117,7 @@ def channels(analytics_filter: AnalyticsFilter, user) -> ChannelsResult:
     # One grouped scan gives every split: (source, customer type, maturity, month).
     months: set[date] = set()
     for r in (
-        deals.annotate(month=TruncMonth("first_contact_at"))
+        deals.annotate(month=local_trunc("month", "first_contact_at", start, end))
         .values("lead_source_id", "company__customer_type", "is_returning_customer", "month")
         .annotate(
             deals=Count("pk"),
@@ -143,9 +144,7 @@ def channels(analytics_filter: AnalyticsFilter, user) -> ChannelsResult:
             split.won += r["won"]
         months.add(_as_date(r["month"]))
 
-    cycle = ExpressionWrapper(
-        TruncDate("closed_at") - TruncDate("first_contact_at"), output_field=DurationField()
-    )
+    cycle = local_days_between("first_contact_at", "closed_at", start, end)
     buckets: dict[int | None, dict[float, int]] = defaultdict(dict)
     for r in (
         deals.filter(WON)

@@ -21,10 +21,10 @@ from scipy.stats import beta as beta_distribution
 
 from voronka.accounts.models import Role, User
 from voronka.accounts.visibility import visible_deals, visible_users
-from voronka.pipeline.models import Deal, DealStatus, Stage, VisitOutcome
+from voronka.pipeline.models import Deal, DealStatus, Stage, StageVisit, VisitOutcome
 
 from .filters import AnalyticsFilter
-from .summary import summary_serves, summary_trials
+from .summary import summary_pipeline_trials, summary_serves, summary_trials
 
 # Prior strength (α + β, in pseudo-trials) used when the moments cannot be estimated: fewer than
 # two groups, or a between-group variance no larger than binomial noise alone explains.
@@ -151,6 +151,18 @@ def shrink(counts: dict[tuple[int, int], tuple[int, int]], stage_ids: list[int])
     return priors, cells
 
 
+def pipeline_trials(pipeline) -> dict[tuple[int, int], tuple[int, int]]:
+    """(seller id, stage id) -> (successes, closed stays) over every stay in the pipeline.
+
+    From the stage summary once it is built (tens of thousands of rows instead of millions of
+    stays at 1M deals), from the stays themselves until then.
+    """
+    counts = summary_pipeline_trials(pipeline.pk)
+    if counts is None:
+        counts = stage_manager_counts(StageVisit.objects.filter(pipeline=pipeline))
+    return counts
+
+
 def manager_effectiveness(analytics_filter: AnalyticsFilter, user) -> Effectiveness:
     stages = analytics_filter.stages()
     if summary_serves(analytics_filter):
@@ -215,23 +227,22 @@ def reassignment_advice(
     Candidates are the active managers and heads the user may see (``visible_users``), other than
     the current owner, with closed stays of their own at the stage, open deals below capacity and
     a higher expected rate than the owner's. Their effectiveness is computed over every
-    closed stay in the pipeline (all history, not only the cohort: advice needs the most data).
+    closed stay in the pipeline (all history, not only the cohort: advice needs the most data;
+    see ``pipeline_trials``).
     """
     now = now or timezone.now()
     deals = list(stalled_deals(user, analytics_filter.pipeline, now))
     if not deals:
         return []
-    from voronka.pipeline.models import StageVisit
-
     stage_ids = [stage.pk for stage in analytics_filter.stages()]
     people = list(visible_users(user).filter(role__in=[Role.MANAGER, Role.HEAD]))
     people_ids = [person.pk for person in people]
-    counts = stage_manager_counts(
-        StageVisit.objects.filter(pipeline=analytics_filter.pipeline, owner_id__in=people_ids)
-    )
-    # Priors from everyone's stays at the stage, not only the visible team.
-    all_counts = stage_manager_counts(StageVisit.objects.filter(pipeline=analytics_filter.pipeline))
+    # Priors from everyone's stays at the stage, not only the visible team; the candidates'
+    # own records are their rows of the same counts.
+    all_counts = pipeline_trials(analytics_filter.pipeline)
     priors, _ = shrink(all_counts, stage_ids)
+    visible_ids = set(people_ids)
+    counts = {key: value for key, value in all_counts.items() if key[0] in visible_ids}
     load = dict(
         Deal.objects.filter(owner_id__in=people_ids, status=DealStatus.OPEN)
         .values_list("owner_id")

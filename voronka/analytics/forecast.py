@@ -10,7 +10,9 @@
 * Repeat purchases: customers (companies) whose first won deal closed in the period; the share
   of them that won a second deal (at any time until now) and the days between the first and the
   second win in whole days (median, p75): each company's wins numbered by window functions
-  (first win = number 1, the next win's date by LEAD), one row per first-time customer.
+  (first win = number 1, the next win's date by LEAD), one row per first-time customer. The
+  wins are read in the window's order from a covering index (migration analytics 0002) and
+  counted per month and gap around the window query.
 
 Every figure is a handful of grouped queries whatever the number of deals.
 """
@@ -21,10 +23,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Count,
-    DurationField,
-    ExpressionWrapper,
     F,
     FloatField,
     Sum,
@@ -35,14 +36,14 @@ from django.db.models.functions import (
     FirstValue,
     Lead,
     RowNumber,
-    TruncDate,
     TruncMonth,
 )
+from django.utils import timezone
 
 from voronka.pipeline.models import DealLineItem, DealStatus
 from voronka.pipeline.probability import effective_probability
 
-from .channels import _days, weighted_median
+from .channels import weighted_median
 from .filters import AnalyticsFilter
 
 EARLIEST = date(1900, 1, 1)
@@ -187,6 +188,33 @@ class RepeatResult:
         return None
 
 
+def _day(value) -> date:
+    """A raw truncated month: a timestamp on PostgreSQL, ISO text on SQLite."""
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return _as_date(value)
+
+
+def _grouped_first_wins(firsts) -> list[tuple]:
+    """(month, whole days or None, customers) of (first win, second win) rows, local time."""
+    sql, params = firsts.order_by().query.sql_with_params()
+    zone = timezone.get_current_timezone_name()
+    ops = connection.ops
+    month, month_params = ops.datetime_trunc_sql("month", "q.closed_at", (), zone)
+    first, first_params = ops.datetime_cast_date_sql("q.closed_at", (), zone)
+    second, second_params = ops.datetime_cast_date_sql("q.second_at", (), zone)
+    if connection.vendor == "sqlite":  # dates are text there
+        days = f"CAST(julianday({second}) - julianday({first}) AS INTEGER)"
+    else:
+        days = f"({second}) - ({first})"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {month}, {days}, COUNT(*) FROM ({sql}) q GROUP BY 1, 2",
+            (*month_params, *second_params, *first_params, *params),
+        )
+        return cursor.fetchall()
+
+
 def repeat_purchases(analytics_filter: AnalyticsFilter, user) -> RepeatResult:
     won = (
         any_time(analytics_filter).deals(user).filter(status=DealStatus.WON, company__isnull=False)
@@ -203,24 +231,20 @@ def repeat_purchases(analytics_filter: AnalyticsFilter, user) -> RepeatResult:
         second_at=Window(Lead("closed_at"), **by_company),
         first_at=Window(FirstValue("closed_at"), **by_company),
     )
-    gap = ExpressionWrapper(
-        TruncDate("second_at") - TruncDate("closed_at"), output_field=DurationField()
-    )
     # First purchases in the period. The period filter names the window's own value so that it
     # applies after the numbering, not to the wins being numbered.
     firsts = ordered.filter(purchase_number=1, first_at__gte=start, first_at__lt=end)
     by_month: dict[date, list[int]] = {}
     gap_days: dict[int, int] = {}
-    # (month of the first win, whole days to the second win or NULL): one row per customer.
-    for month, days in firsts.annotate(month=TruncMonth("closed_at"), gap=gap).values_list(
-        "month", "gap"
-    ):
-        counts = by_month.setdefault(_as_date(month), [0, 0])
-        counts[0] += 1
+    # Counted per (local month of the first win, local days to the second or NULL) around the
+    # window's rows: the ORM cannot group a window-filtered query, and fetching one row per
+    # customer cost more than the query at 1M deals (45k timestamps decoded in Python).
+    for month, days, customers in _grouped_first_wins(firsts.values_list("closed_at", "second_at")):
+        counts = by_month.setdefault(_day(month), [0, 0])
+        counts[0] += customers
         if days is not None:
-            counts[1] += 1
-            whole_days = int(_days(days))
-            gap_days[whole_days] = gap_days.get(whole_days, 0) + 1
+            counts[1] += customers
+            gap_days[int(days)] = gap_days.get(int(days), 0) + customers
     return RepeatResult(
         customers=sum(v[0] for v in by_month.values()),
         repeat_customers=sum(v[1] for v in by_month.values()),

@@ -12,7 +12,8 @@
   deals in a settled cohort gives one point (load, that week's conversion of the manager's
   new deals). Ownership is the deal's current owner.
 
-Three grouped queries whatever the number of deals; Python only walks weekly rows.
+Three grouped queries whatever the number of deals; Python only walks weekly rows. Each reads
+one range of a covering index (migration analytics 0002): no heap reads at 1M deals.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ import math
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from django.db.models import Count, Q
-from django.db.models.functions import TruncWeek
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from scipy import stats
 
 from voronka.pipeline.models import DealStatus
 
 from .filters import AnalyticsFilter
+from .local_time import local_trunc
 
 SETTLED_OPEN_SHARE = 0.25
 CONFIDENCE = 0.95
@@ -138,7 +139,11 @@ def _cohort_rows(analytics_filter: AnalyticsFilter, user) -> list[dict]:
     """New deals per (owner, week of first contact) with their outcomes: one grouped scan."""
     rows = (
         analytics_filter.deals(user)
-        .annotate(week=TruncWeek("first_contact_at"))
+        .annotate(
+            week=local_trunc(
+                "week", "first_contact_at", analytics_filter.start, analytics_filter.end
+            )
+        )
         .values("owner_id", "week")
         .annotate(
             n=Count("pk"),
@@ -173,25 +178,36 @@ def _manager_weeks(
     start, end = analytics_filter.start, analytics_filter.end
     # Same dimensions, any first-contact date: deals started before the period are load too.
     any_time = replace(analytics_filter, date_from=EARLIEST).deals(user)
-    carried = dict(
-        any_time.filter(first_contact_at__lt=start)
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
-        .values_list("owner_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
     started = {
         (row["owner_id"], row["week"]): (row["n"], row["won"], row["open"]) for row in cohort_rows
     }
+    # Carried into the period: started before it and not closed before it. Split by when they
+    # closed (still open, during the period, after it) so that each part is one index range
+    # instead of a scan of the whole history before the period.
+    carried: dict[int, int] = {}
     closed: dict[tuple[int, date], int] = {}
     for row in (
         any_time.filter(closed_at__gte=start, closed_at__lt=end)
-        .annotate(week=TruncWeek("closed_at"))
-        .values("owner_id", "week")
+        .annotate(
+            week=local_trunc("week", "closed_at", start, end),
+            carried=ExpressionWrapper(Q(first_contact_at__lt=start), output_field=BooleanField()),
+        )
+        .values("owner_id", "week", "carried")
         .annotate(n=Count("pk"))
         .order_by()
     ):
-        closed[(row["owner_id"], _as_date(row["week"]))] = row["n"]
+        key = (row["owner_id"], _as_date(row["week"]))
+        closed[key] = closed.get(key, 0) + row["n"]
+        if row["carried"]:
+            carried[row["owner_id"]] = carried.get(row["owner_id"], 0) + row["n"]
+    for owner, n in (
+        any_time.filter(first_contact_at__lt=start)
+        .filter(Q(status=DealStatus.OPEN) | Q(closed_at__gte=end))
+        .values_list("owner_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        carried[owner] = carried.get(owner, 0) + n
 
     owners = set(carried) | {owner for owner, _ in started} | {owner for owner, _ in closed}
     first_week = analytics_filter.date_from - timedelta(days=analytics_filter.date_from.weekday())

@@ -370,3 +370,21 @@ def summary_trials(analytics_filter, user) -> dict[tuple[int, int], tuple[int, i
         .values_list("stage_id", "key", "trials", "ok")
         .order_by()
     }
+
+
+def summary_pipeline_trials(pipeline_id: int) -> dict[tuple[int, int], tuple[int, int]] | None:
+    """(seller id, stage id) -> (successes, closed stays) over the pipeline's whole history and
+    every deal owner: the sellers' records that reassignment advice compares. None until the
+    summary is built."""
+    if not summary_is_built():
+        return None
+    return {
+        (seller, stage_id): (successes, trials)
+        for stage_id, seller, trials, successes in StageDaySummary.objects.filter(
+            pipeline_id=pipeline_id, measure=SummaryMeasure.TRIAL
+        )
+        .values("stage_id", "key")
+        .annotate(trials=Sum("count"), ok=Sum("successes"))
+        .values_list("stage_id", "key", "trials", "ok")
+        .order_by()
+    }

@@ -1,9 +1,13 @@
 """Forecast, product demand and repeat purchases on hand-made data."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import count
 
 import pytest
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.factories import (
     CompanyFactory,
@@ -183,3 +187,55 @@ def test_the_first_purchase_is_the_first_win_within_the_filters_dimensions(purch
     result = repeat_purchases(march(pipeline, owner_id=m1.pk), admin_user)
     assert (result.customers, result.repeat_customers) == (1, 1)
     assert result.gap_days == {88: 1}
+
+
+REPEAT_EXAMPLES = count()
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 2),  # company
+            st.integers(-40, 80),  # days after 1 March 2026 of the win
+            st.integers(0, 23),  # UTC hour: around midnight in Moscow the local day differs
+        ),
+        max_size=8,
+    )
+)
+def test_repeat_purchases_match_a_plain_python_count(admin_user, wins):
+    """Property: customers per month of their first win in March–April and the local days to
+    their second win, counted company by company in Python."""
+    pipeline = make_pipeline(name=f"Повторы {next(REPEAT_EXAMPLES)}", is_default=False)
+    owner = UserFactory(role="manager")
+    companies = [CompanyFactory(owner=owner) for _ in range(3)]
+    moments: dict[int, list[tuple[datetime, int]]] = {}
+    for company_index, offset, hour in wins:
+        closed = datetime(2026, 3, 1, hour, tzinfo=UTC) + timedelta(days=offset)
+        deal = make_deal(
+            owner=owner, pipeline=pipeline, company=companies[company_index], at=day(1, 1)
+        )
+        deal_win(deal=deal, user=owner, at=closed)
+        moments.setdefault(company_index, []).append((closed, deal.pk))
+    by_month: dict[date, list[int]] = {}
+    gap_days: dict[int, int] = {}
+    for ordered in (sorted(wins_of_one) for wins_of_one in moments.values()):
+        first_day = timezone.localtime(ordered[0][0]).date()
+        if not date(2026, 3, 1) <= first_day <= date(2026, 4, 30):
+            continue
+        counts = by_month.setdefault(first_day.replace(day=1), [0, 0])
+        counts[0] += 1
+        if len(ordered) > 1:
+            counts[1] += 1
+            days = (timezone.localtime(ordered[1][0]).date() - first_day).days
+            gap_days[days] = gap_days.get(days, 0) + 1
+    period = AnalyticsFilter(
+        pipeline=pipeline, date_from=date(2026, 3, 1), date_to=date(2026, 4, 30)
+    )
+    result = repeat_purchases(period, admin_user)
+    assert result.by_month == {month: tuple(counts) for month, counts in sorted(by_month.items())}
+    assert result.gap_days == gap_days

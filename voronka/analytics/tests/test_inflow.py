@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import count
 
 import pytest
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -167,3 +168,72 @@ def test_weekly_cohorts_match_a_plain_python_count(admin_user, deals):
     )
     weeks = inflow_weeks(analytics_filter, admin_user)
     assert {w.week: [w.inbound, w.won, w.lost, w.open] for w in weeks} == expected
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 1),  # owner
+            st.integers(-20, 25),  # first contact: days after 4 March (before, in, after)
+            st.sampled_from(["open", "won", "lost"]),
+            st.integers(0, 30),  # days from first contact to the close
+        ),
+        max_size=8,
+    )
+)
+def test_manager_load_matches_a_plain_python_count(admin_user, deals):
+    """Property: each week's load is the manager's deals started before the week's end (within
+    the period) and not closed before its start, counted one by one: deals carried in and
+    closed during the period, after it, or never."""
+    pipeline = make_pipeline(name=f"Нагрузка {next(EXAMPLES)}", is_default=False)
+    owners = [UserFactory(), UserFactory()]
+    reason = LostReasonFactory()
+    date_from, date_to = date(2026, 3, 4), date(2026, 3, 24)  # Wednesday to Tuesday
+    start = datetime(2026, 3, 4, 7, tzinfo=UTC)  # 10:00 in Moscow
+    made = []  # (owner id, local first-contact day, local close day or None)
+    for owner_index, offset, outcome, days in deals:
+        owner = owners[owner_index]
+        when = start + timedelta(days=offset)
+        deal = make_deal(owner=owner, pipeline=pipeline, at=when)
+        closed = when + timedelta(days=days, hours=1)
+        if outcome == "won":
+            deal_win(deal=deal, user=owner, at=closed)
+        elif outcome == "lost":
+            deal_lose(deal=deal, user=owner, reason=reason, at=closed)
+        close_day = None if outcome == "open" else timezone.localtime(closed).date()
+        made.append((owner.pk, timezone.localtime(when).date(), close_day))
+    analytics_filter = AnalyticsFilter(pipeline=pipeline, date_from=date_from, date_to=date_to)
+
+    mondays = [date(2026, 3, 2) + timedelta(days=7 * n) for n in range(4)]
+    expected = {}
+    for owner in owners:
+        mine = [(first, close) for pk, first, close in made if pk == owner.pk]
+        active = any(
+            first < date_from
+            and (close is None or close >= date_from)
+            or date_from <= first <= date_to
+            or close is not None
+            and date_from <= close <= date_to
+            for first, close in mine
+        )
+        if not active:
+            continue
+        loads = []
+        for monday in mondays:
+            week_start = max(monday, date_from)
+            week_end = min(monday + timedelta(days=7), date_to + timedelta(days=1))
+            loads.append(
+                sum(
+                    1
+                    for first, close in mine
+                    if first < week_end and (close is None or close >= week_start)
+                )
+            )
+        expected[owner.pk] = loads
+    result = inflow_vs_conversion(analytics_filter, admin_user)
+    assert {m.owner_id: [w.load for w in m.weeks] for m in result.managers} == expected

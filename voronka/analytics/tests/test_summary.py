@@ -24,7 +24,7 @@ from tests.factories import (
     make_deal,
     make_pipeline,
 )
-from voronka.analytics.effectiveness import manager_effectiveness
+from voronka.analytics.effectiveness import manager_effectiveness, pipeline_trials
 from voronka.analytics.filters import AnalyticsFilter
 from voronka.analytics.models import StageDaySummary, SummaryState
 from voronka.analytics.summary import summary_rebuild, summary_serves
@@ -156,7 +156,9 @@ def figures(analytics_filter, user):
         key: (cell.successes, cell.trials, round(cell.shrunken_rate, 12))
         for key, cell in effectiveness.cells.items()
     }
-    return stages, transition_counts(analytics_filter, user), cells
+    # Reassignment advice reads every closed stay of the pipeline (no period, every owner).
+    trials = pipeline_trials(analytics_filter.pipeline)
+    return stages, transition_counts(analytics_filter, user), cells, trials
 
 
 def raw_figures(analytics_filter, user):
