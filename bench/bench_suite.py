@@ -5,15 +5,17 @@
     make bench BENCH_SIZES=10k,100k,1m
 
 For each (engine, size) the suite uses its own database (SQLite under var/bench/, PostgreSQL
-databases voronka_bench_<size> at $BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432)
-and fills an empty one with the demo generator first. Then, in a child process bound to that
-database, it requests every parameterless page (found in the URL configuration), a deal card, a
-company card and every API list call (from the OpenAPI schema) through Django's test client as
-an admin, a head and a manager: median and p95 of the server time, the number of SQL queries,
-the HTTP status, and the ratio to a reference from the same run: the page's hand-written SQL
-for velocity, transitions and managers (`bench/reference_sql.py`), the trivial /health/ view
-for everything else. Results go to bench/results/<date>-<engine>-<size>.json and .csv with the
-machine's description; `bench/report.py` turns them into the table in docs/performance.md.
+databases voronka_bench_<size> at $BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432;
+$BENCH_POSTGRES_PREFIX replaces "voronka_bench" so that two checkouts do not share one) and
+fills an empty one with the demo generator first. Then, in a child process bound to that
+database, it requests every parameterless page (found in the URL configuration), the default
+pipeline's board, a deal card, a company card and every API list call (from the OpenAPI
+schema) through Django's test client as an admin, a head, a manager and a viewer: median and
+p95 of the server time, the number of SQL queries, the HTTP status, and the ratio to a
+reference from the same run: the page's hand-written SQL for velocity, transitions and
+managers (`bench/reference_sql.py`), the trivial /health/ view for everything else. Results go
+to bench/results/<date>-<engine>-<size>.json and .csv with the machine's description;
+`bench/report.py` turns them into the table in docs/performance.md.
 
 The route walk is also the issue-10 test "no page over 2 s for any role at 100k": every row
 whose p95 reaches `--limit-ms` (2,000 by default) is marked `over_limit`, listed at the end,
@@ -391,14 +393,18 @@ def page_urls() -> list[str]:
 
 
 def card_urls(user) -> list[str]:
-    """The newest deal card and the company card with the most deals that the user can see
-    (the company card's cost grows with its deals and activities)."""
+    """The default pipeline's board (/board/ only redirects there), the newest deal card and
+    the company card with the most deals that the user can see (its cost grows with them)."""
     from django.db.models import Count
     from django.urls import reverse
 
     from voronka.accounts.visibility import visible_companies, visible_deals
+    from voronka.pipeline.models import Pipeline
 
     urls = []
+    pipeline = Pipeline.objects.filter(is_active=True).order_by("-is_default", "order").first()
+    if pipeline is not None:
+        urls.append(reverse("pipeline:board", args=[pipeline.pk]))
     deal = visible_deals(user).order_by("-pk").first()
     if deal is not None:
         urls.append(reverse("pipeline:deal_detail", args=[deal.pk]))

@@ -17,7 +17,7 @@ DOC = ROOT / "docs" / "performance.md"
 LOAD_REQUESTS = ("board", "deal card", "API deal list")
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 LIST_PAGES = {
-    "board": lambda url: url == "/board/",
+    "board": lambda url: re.fullmatch(r"/pipelines/\d+/board/", url) is not None,
     "deal card": lambda url: re.fullmatch(r"/deals/\d+/", url) is not None,
     "deal list": lambda url: url == "/deals/",
     "companies list": lambda url: url == "/companies/",
@@ -48,6 +48,11 @@ def worst(rows, match) -> dict | None:
     return max(chosen, key=lambda row: row["p95_ms"]) if chosen else None
 
 
+def load_average(run) -> str:
+    """The 1-minute load average when the run ended: figures from a busy machine are slower."""
+    return f"{run['machine']['load_average'][0]:.1f}"
+
+
 def verdict(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
@@ -62,7 +67,10 @@ def target_rows(runs) -> list[str]:
         if row is None:
             lines.append(f"| {label} | not measured | |")
             return
-        figure = f"{row['p95_ms']:.0f} ms ({row['role']}, {row['queries']} queries)"
+        figure = (
+            f"{row['p95_ms']:.0f} ms ({row['role']}, {row['queries']} queries; "
+            f"load average {load_average(run)})"
+        )
         lines.append(f"| {label} | {figure} | {verdict(row['p95_ms'] < limit)} |")
 
     for name, match in LIST_PAGES.items():
@@ -97,6 +105,8 @@ def target_rows(runs) -> list[str]:
         figure = ", ".join(f"{row['url']} {row['p95_ms']:.0f} ms ({row['role']})" for row in slow)
         top = max(run["rows"], key=lambda row: row["p95_ms"])
         figure = figure or f"slowest {top['url']} {top['p95_ms']:.0f} ms ({top['role']})"
+        roles = ", ".join(sorted({row["role"] for row in run["rows"]}))
+        figure += f"; {len(run['rows'])} routes × roles ({roles}), load average {load_average(run)}"
         lines.append(
             f"| no page over 2 s, any role, 100k on {engine} | {figure} | {verdict(not slow)} |"
         )

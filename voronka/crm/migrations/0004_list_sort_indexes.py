@@ -4,40 +4,48 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-class Migration(migrations.Migration):
+def refresh_statistics(apps, schema_editor):
+    """Statistics for the new indexes: without them SQLite drove the deal list from the users
+    table through the (owner, company) index and sorted every deal (0.5 s became 4.8 s)."""
+    with schema_editor.connection.cursor() as cursor:
+        for table in ["crm_company", "crm_contact"]:
+            cursor.execute(f"ANALYZE {table}")
 
+
+class Migration(migrations.Migration):
     dependencies = [
-        ('crm', '0003_company_custom_fields'),
+        ("crm", "0003_company_custom_fields"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='company',
-            index=models.Index(fields=['name'], name='company_name_idx'),
+            model_name="company",
+            index=models.Index(fields=["name"], name="company_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='company',
-            index=models.Index(fields=['inn'], name='company_inn_idx'),
+            model_name="company",
+            index=models.Index(fields=["inn"], name="company_inn_idx"),
         ),
         migrations.AddIndex(
-            model_name='company',
-            index=models.Index(fields=['industry'], name='company_industry_idx'),
+            model_name="company",
+            index=models.Index(fields=["industry"], name="company_industry_idx"),
         ),
         migrations.AddIndex(
-            model_name='company',
-            index=models.Index(fields=['created_at'], name='company_created_at_idx'),
+            model_name="company",
+            index=models.Index(fields=["created_at"], name="company_created_at_idx"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['last_name', 'first_name'], name='contact_name_idx'),
+            model_name="contact",
+            index=models.Index(fields=["last_name", "first_name"], name="contact_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['position'], name='contact_position_idx'),
+            model_name="contact",
+            index=models.Index(fields=["position"], name="contact_position_idx"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['created_at'], name='contact_created_at_idx'),
+            model_name="contact",
+            index=models.Index(fields=["created_at"], name="contact_created_at_idx"),
         ),
+        migrations.RunPython(refresh_statistics, migrations.RunPython.noop, elidable=True),
     ]

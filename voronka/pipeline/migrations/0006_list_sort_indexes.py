@@ -4,21 +4,31 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-class Migration(migrations.Migration):
+def refresh_statistics(apps, schema_editor):
+    """Statistics for the new indexes: without them SQLite drove the deal list from the users
+    table through the (owner, company) index and sorted every deal (0.5 s became 4.8 s)."""
+    with schema_editor.connection.cursor() as cursor:
+        for table in ["pipeline_deal"]:
+            cursor.execute(f"ANALYZE {table}")
 
+
+class Migration(migrations.Migration):
     dependencies = [
-        ('crm', '0004_list_sort_indexes'),
-        ('pipeline', '0005_deal_list_sort_indexes'),
+        ("crm", "0004_list_sort_indexes"),
+        ("pipeline", "0005_deal_list_sort_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='deal',
-            index=models.Index(fields=['owner', 'company'], name='deal_owner_company_idx'),
+            model_name="deal",
+            index=models.Index(fields=["owner", "company"], name="deal_owner_company_idx"),
         ),
         migrations.AddIndex(
-            model_name='deal',
-            index=models.Index(fields=['company', 'status', 'closed_at'], name='deal_company_status_idx'),
+            model_name="deal",
+            index=models.Index(
+                fields=["company", "status", "closed_at"], name="deal_company_status_idx"
+            ),
         ),
+        migrations.RunPython(refresh_statistics, migrations.RunPython.noop, elidable=True),
     ]
