@@ -27,8 +27,12 @@ LIST_PAGES = {
 
 def newest_runs() -> dict[tuple[str, str], dict]:
     runs: dict[tuple[str, str], dict] = {}
-    # Full runs first, then the quick runs that complete them.
-    for path in sorted(RESULTS.glob("*.json"), key=lambda path: ("-only-" in path.name, path.name)):
+    # By date; on one date the full runs first, then the quick runs that complete them (an
+    # older day's quick run must not replace a newer full run).
+    ordered = sorted(
+        RESULTS.glob("*.json"), key=lambda path: (path.name[:10], "-only-" in path.name, path.name)
+    )
+    for path in ordered:
         data = json.loads(path.read_text())
         key = ("load-" if "-load-" in path.name else "") + data["engine"], data["size"]
         earlier = runs.get(key)
@@ -106,7 +110,9 @@ def target_rows(runs) -> list[str]:
         top = max(run["rows"], key=lambda row: row["p95_ms"])
         figure = figure or f"slowest {top['url']} {top['p95_ms']:.0f} ms ({top['role']})"
         roles = ", ".join(sorted({row["role"] for row in run["rows"]}))
-        figure += f"; {len(run['rows'])} routes × roles ({roles}), load average {load_average(run)}"
+        figure += (
+            f"; {len(run['rows'])} route × role rows ({roles}), load average {load_average(run)}"
+        )
         lines.append(
             f"| no page over 2 s, any role, 100k on {engine} | {figure} | {verdict(not slow)} |"
         )
