@@ -17,7 +17,7 @@ DOC = ROOT / "docs" / "performance.md"
 LOAD_REQUESTS = ("board", "deal card", "API deal list")
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 LIST_PAGES = {
-    "board": lambda url: url == "/board/",
+    "board": lambda url: re.fullmatch(r"/pipelines/\d+/board/", url) is not None,
     "deal card": lambda url: re.fullmatch(r"/deals/\d+/", url) is not None,
     "deal list": lambda url: url == "/deals/",
     "companies list": lambda url: url == "/companies/",
@@ -27,8 +27,12 @@ LIST_PAGES = {
 
 def newest_runs() -> dict[tuple[str, str], dict]:
     runs: dict[tuple[str, str], dict] = {}
-    # Full runs first, then the quick runs that complete them.
-    for path in sorted(RESULTS.glob("*.json"), key=lambda path: ("-only-" in path.name, path.name)):
+    # By date; on one date the full runs first, then the quick runs that complete them (an
+    # older day's quick run must not replace a newer full run).
+    ordered = sorted(
+        RESULTS.glob("*.json"), key=lambda path: (path.name[:10], "-only-" in path.name, path.name)
+    )
+    for path in ordered:
         data = json.loads(path.read_text())
         key = ("load-" if "-load-" in path.name else "") + data["engine"], data["size"]
         if "machine" in data:
@@ -55,6 +59,11 @@ def worst(rows, match) -> dict | None:
     return max(chosen, key=lambda row: row["p95_ms"]) if chosen else None
 
 
+def load_average(run) -> str:
+    """The 1-minute load average when the run ended: figures from a busy machine are slower."""
+    return f"{run['machine']['load_average'][0]:.1f}"
+
+
 def verdict(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
@@ -69,7 +78,10 @@ def target_rows(runs) -> list[str]:
         if row is None:
             lines.append(f"| {label} | not measured | |")
             return
-        figure = f"{row['p95_ms']:.0f} ms ({row['role']}, {row['queries']} queries)"
+        figure = (
+            f"{row['p95_ms']:.0f} ms ({row['role']}, {row['queries']} queries; "
+            f"load average {load_average(run)})"
+        )
         lines.append(f"| {label} | {figure} | {verdict(row['p95_ms'] < limit)} |")
 
     for name, match in LIST_PAGES.items():
@@ -105,6 +117,10 @@ def target_rows(runs) -> list[str]:
         figure = ", ".join(f"{row['url']} {row['p95_ms']:.0f} ms ({row['role']})" for row in slow)
         top = max(run["rows"], key=lambda row: row["p95_ms"])
         figure = figure or f"slowest {top['url']} {top['p95_ms']:.0f} ms ({top['role']})"
+        roles = ", ".join(sorted({row["role"] for row in run["rows"]}))
+        figure += (
+            f"; {len(run['rows'])} route × role rows ({roles}), load average {load_average(run)}"
+        )
         lines.append(
             f"| no page over 2 s, any role, 100k on {engine} | {figure} | {verdict(not slow)} |"
         )

@@ -86,3 +86,32 @@ def test_business_analytics_pages_draw_their_charts(page, login):
         page.goto(f"{page.base_url}/analytics/{path}/")
         page.wait_for_selector(f"#{chart} .main-svg")
         screenshot(page, f"browser-{path}-head-ru")
+
+
+def test_a_customer_plan_finds_its_company_by_typing(page, login):
+    """The company select lists the first OPTION_LIMIT companies; typing asks the server for
+    the matching ones, so a company beyond the first page can be chosen and saved."""
+    from tests.factories import CompanyFactory
+    from voronka.pipeline.forms import OPTION_LIMIT
+
+    admin = UserFactory(role="admin", department=None, username="boss")
+    for index in range(OPTION_LIMIT + 5):
+        CompanyFactory(owner=admin, name=f"Альфа {index:03}")
+    wanted = CompanyFactory(owner=admin, name="Яблоко и сыновья")
+
+    login(admin)
+    page.goto(f"{page.base_url}/plans/new/")
+    page.select_option("select[name=dimension]", "customer")
+    search = page.get_by_test_id("company-search")
+    expect(search).to_be_visible()
+    options = page.locator("select[name=company] option")
+    expect(options).to_have_count(OPTION_LIMIT + 1)
+    search.fill("яблоко")
+    expect(options).to_have_count(2)  # the empty choice and the match
+    page.select_option("select[name=company]", str(wanted.pk))
+    page.fill("input[name=target_amount]", "500000")
+    page.click("[data-testid=save]")
+    page.wait_for_url(f"{page.base_url}/plans/**")
+    expect(page.get_by_test_id("plan-form")).to_have_count(0)
+    plan = Plan.objects.get()
+    assert (plan.company_id, plan.target_amount) == (wanted.pk, Decimal(500000))

@@ -4,6 +4,9 @@ import zoneinfo
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.departments import department_choice_label, department_tree
@@ -160,8 +163,29 @@ def _time_zone_choices():
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
+class LongSelect(forms.Select):
+    """A select of a few hundred fixed options rendered in one pass: Django renders each option
+    through its own template, which made the ~600 time zones most of the settings page's time
+    (0.7 s, 2 s on a busy machine)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        chosen = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if str(key) == chosen else "", label)
+                for key, label in self.choices
+            ),
+        )
+        return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
+
+
 class OrganisationForm(ControlCharacterGuard, forms.ModelForm):
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zone_choices)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), choices=_time_zone_choices, widget=LongSelect
+    )
     currency = forms.CharField(
         label=_("Currency"),
         max_length=3,

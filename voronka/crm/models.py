@@ -106,6 +106,12 @@ class Company(TimeStampedModel):
             models.Index(fields=["owner"]),
             models.Index(fields=["customer_type"]),
             import_job_index("company_import_job_idx"),
+            # The companies list's sortable columns and its industry filter (the partial
+            # unique index on inn cannot serve a sort).
+            models.Index(fields=["name"], name="company_name_idx"),
+            models.Index(fields=["inn"], name="company_inn_idx"),
+            models.Index(fields=["industry"], name="company_industry_idx"),
+            models.Index(fields=["created_at"], name="company_created_at_idx"),
         ]
 
     def __str__(self) -> str:
@@ -148,7 +154,14 @@ class Contact(TimeStampedModel):
                 name="contact_external_id_unique",
             ),
         ]
-        indexes = [models.Index(fields=["owner"]), import_job_index("contact_import_job_idx")]
+        indexes = [
+            models.Index(fields=["owner"]),
+            # The contacts list's sortable columns (phone and email have their own index).
+            models.Index(fields=["last_name", "first_name"], name="contact_name_idx"),
+            models.Index(fields=["position"], name="contact_position_idx"),
+            models.Index(fields=["created_at"], name="contact_created_at_idx"),
+            import_job_index("contact_import_job_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

@@ -318,6 +318,10 @@ class Deal(TimeStampedModel):
             models.Index(fields=["amount"], name="deal_amount_idx"),
             models.Index(fields=["updated_at"], name="deal_updated_at_idx"),
             import_job_index("deal_import_job_idx"),
+            # A head's or manager's visible companies read (owner, company) from the index
+            # alone; a company's won-deal count and latest purchase (companies list, card).
+            models.Index(fields=["owner", "company"], name="deal_owner_company_idx"),
+            models.Index(fields=["company", "status", "closed_at"], name="deal_company_status_idx"),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ from voronka.accounts.models import Department
 from voronka.accounts.visibility import head_department_ids, visible_companies, visible_users
 from voronka.catalog.models import Direction, Product
 from voronka.core.control_characters import ControlCharacterGuard
+from voronka.pipeline.forms import limit_choices
 
 from .models import PlanDimension, PlanPeriod
 from .services import TARGET_FIELDS, period_start_of
@@ -44,7 +45,12 @@ class PlanForm(ControlCharacterGuard, forms.Form):
         )
         self.fields["product"].queryset = Product.objects.order_by("name")
         self.fields["direction"].queryset = Direction.objects.order_by("name")
-        self.fields["company"].queryset = visible_companies(user).order_by("name")
+        companies = visible_companies(user).order_by("name")
+        self.fields["company"].queryset = companies
+        # A short list searchable through `pipeline:deal_options`; any visible company validates.
+        chosen = self.data.get("company", "") if self.is_bound else ""
+        selected = list(companies.filter(pk=chosen)[:1]) if str(chosen).isdigit() else []
+        limit_choices(self.fields["company"], companies, selected)
 
     def clean(self):
         cleaned = super().clean()

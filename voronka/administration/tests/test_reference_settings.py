@@ -389,3 +389,18 @@ def test_reference_pages_do_not_grow_queries_with_data(admin_client):
     large = _reference_page_queries(admin_client)
     assert large == small
     assert max(small.values()) <= 8
+
+
+def test_the_time_zone_select_offers_every_zone_with_the_current_one_chosen(admin_client):
+    import zoneinfo
+
+    organisation = Organisation.current()
+    organisation.time_zone = "Asia/Yekaterinburg"
+    organisation.save()
+    page = admin_client.get(reverse("administration:organisation")).content.decode()
+    select = page.split('name="time_zone"', 1)[1].split("</select>", 1)[0]
+    assert select.count("<option") == len(zoneinfo.available_timezones())
+    assert select.count(" selected") == 1
+    assert '<option value="Asia/Yekaterinburg" selected>Asia/Yekaterinburg</option>' in select
+    label_target = page.split('<label for="id_time_zone"', 1)
+    assert len(label_target) == 2 and 'id="id_time_zone"' in page

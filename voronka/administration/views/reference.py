@@ -1,7 +1,7 @@
 """Settings: lost reasons and lead sources with their monthly costs."""
 
 from django.contrib import messages
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from voronka.core.form_pages import admin_required, form_page
 from voronka.crm.models import LeadSource, LeadSourceCost
+from voronka.crm.selectors import lead_sources_with_usage
 from voronka.pipeline.models import (
     LostReason,
 )
@@ -59,9 +60,7 @@ def lost_reason_edit(request, pk):
 
 @admin_required
 def lead_sources(request):
-    sources = LeadSource.objects.annotate(
-        deal_count=Count("deals", distinct=True), total_cost=Sum("costs__amount")
-    )
+    sources = lead_sources_with_usage()
     return form_page(
         request,
         form=LeadSourceForm(
