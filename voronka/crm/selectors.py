@@ -29,8 +29,8 @@ from voronka.accounts.visibility import (
     visible_contacts,
     visible_deals,
 )
-from voronka.core.text_search import text_match
 from voronka.activities.models import Activity
+from voronka.core.text_search import text_match
 from voronka.pipeline.models import Deal, DealStatus
 
 from .models import Company, Contact, LeadSource, LeadSourceCost
