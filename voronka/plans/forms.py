@@ -3,7 +3,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from voronka.accounts.departments import department_choice_label, department_tree
 from voronka.accounts.models import Department
 from voronka.accounts.visibility import head_department_ids, visible_companies, visible_users
 from voronka.catalog.models import Direction, Product
@@ -80,35 +79,3 @@ class PlanTargetForm(ControlCharacterGuard, forms.Form):
         label=_("Target amount"), min_value=0, max_digits=16, decimal_places=2
     )
     target_count = forms.IntegerField(label=_("Target deal count"), min_value=0, required=False)
-
-
-class PlanListFilterForm(ControlCharacterGuard, forms.Form):
-    on = forms.DateField(
-        label=_("Plans in force on"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    dimension = forms.ChoiceField(
-        label=_("Plan for"), required=False, choices=[("", _("All"))] + list(PlanDimension.choices)
-    )
-    department = forms.ModelChoiceField(
-        label=_("Department"),
-        queryset=Department.objects.none(),
-        required=False,
-        empty_label=_("All departments"),
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        departments = (
-            Department.objects.all()
-            if user.sees_everything
-            else Department.objects.filter(pk__in=head_department_ids(user))
-        )
-        department = self.fields["department"]
-        department.queryset = departments
-        # Every level (office → team), each shown under its parent.
-        department.choices = [("", department.empty_label)] + [
-            (choice.pk, department_choice_label(choice, depth))
-            for choice, depth in department_tree(departments)
-        ]

@@ -24,14 +24,13 @@ from voronka.core.report_columns import report_table
 from voronka.core.tabular_export import EXPORT_FORMATS, tabular_response
 
 from . import services
-from .forms import PlanForm, PlanListFilterForm, PlanTargetForm
+from .filters import PAGE_FILTERS, PlanFilterSet
+from .forms import PlanForm, PlanTargetForm
 from .models import PlanDimension
 from .reports import PLANS
 from .selectors import (
     plan_progress,
     plan_rollups,
-    plans_active_on,
-    plans_of_department,
     visible_plans,
 )
 
@@ -43,18 +42,20 @@ def _share(value) -> float:
 
 @login_required
 def plan_list(request):
-    form = PlanListFilterForm(request.GET or None, user=request.user)
-    if request.GET:
-        form.is_valid()
-    cleaned = getattr(form, "cleaned_data", {})
-    on = cleaned.get("on") or timezone.localdate()
+    data = request.GET.copy()
+    today = timezone.localdate().isoformat()
+    if not data.get("on"):
+        data["on"] = today
+    filters = PlanFilterSet(data, queryset=visible_plans(request.user), user=request.user)
+    for name in set(filters.form.fields) - set(PAGE_FILTERS):
+        del filters.form.fields[name]
+    if "on" in filters.errors:  # an unreadable day: today's plans, and the error shown
+        filters.form.cleaned_data["on"] = timezone.localdate()
+    cleaned = filters.form.cleaned_data
+    on = cleaned["on"]
     dimension = cleaned.get("dimension") or ""
-    plans = plans_active_on(visible_plans(request.user), on)
-    if dimension:
-        plans = plans.filter(dimension=dimension)
     department = cleaned.get("department")
-    if department is not None:
-        plans = plans_of_department(plans, department.pk)
+    plans = filters.filter_queryset(visible_plans(request.user))
     progress = plan_progress(plans, request.user)
     export = request.GET.get("export")
     if export is not None:
@@ -102,9 +103,7 @@ def plan_list(request):
     if department is not None:
         query["department"] = str(department.pk)
     context = {
-        "filter_form": form
-        if request.GET
-        else PlanListFilterForm(initial={"on": on}, user=request.user),
+        "filter_form": filters.form,
         "on": on,
         "rollups": rollups,
         "table": table,
@@ -112,7 +111,9 @@ def plan_list(request):
         "filter_query": urlencode(query),
         "can_edit": request.user.can_manage_team,
     }
-    return render(request, "plans/plan_list.html", context, status=400 if form.errors else 200)
+    return render(
+        request, "plans/plan_list.html", context, status=400 if filters.form.errors else 200
+    )
 
 
 def _require_planner(user) -> None:

@@ -20,6 +20,7 @@ from voronka.activities.filters import ActivityFilterSet
 from voronka.catalog.models import Direction, Product
 from voronka.documents.services import DocumentRejected, document_attach, document_delete
 from voronka.plans import services as plan_services
+from voronka.plans.filters import PlanFilterSet
 from voronka.plans.selectors import visible_plans
 from voronka.plans.services import TARGET_FIELDS
 
@@ -249,25 +250,34 @@ def document_destroy(request, document_id: Id):
     response={200: list[PlanOut], **error_responses(*READ_ERRORS)},
     tags=["Plans"],
     summary="List plans",
+    description="The plans page's filters (plans in force on a day, dimension, department with "
+    "its sub-departments) plus the period kind and a range of period starts.",
 )
 @paginate(Pagination)
 def plan_list(
     request,
+    on: Day | None = None,
     period: PlanPeriodValue | None = None,
     dimension: PlanDimensionValue | None = None,
+    department_id: Id | None = None,
     period_from: Day | None = None,
     period_to: Day | None = None,
 ):
-    plans = visible_plans(request.user)
-    if period:
-        plans = plans.filter(period=period)
-    if dimension:
-        plans = plans.filter(dimension=dimension)
-    if period_from:
-        plans = plans.filter(period_start__gte=period_from)
-    if period_to:
-        plans = plans.filter(period_start__lte=period_to)
-    return plans
+    data = {
+        "on": on,
+        "period": period,
+        "dimension": dimension,
+        "department": department_id,
+        "period_from": period_from,
+        "period_to": period_to,
+    }
+    return filtered(
+        PlanFilterSet,
+        visible_plans(request.user),
+        request,
+        data,
+        api_names={"department": "department_id"},
+    )
 
 
 def _plan_target(user, payload: PlanIn):

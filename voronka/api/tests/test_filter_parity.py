@@ -140,3 +140,53 @@ def test_activity_kind_and_owner_filter_alike_in_the_api_and_on_my_tasks(
         assert _api_ids(admin_api, "activities", api_query) == expected, api_query
         page = {**page_query, "tab": "upcoming"}
         assert _page_ids(client, "activities:my_tasks", page) == expected, page_query
+
+
+def test_plan_filters_give_the_same_plans_in_the_api_as_on_the_page(client, as_user):
+    from datetime import date
+    from decimal import Decimal
+
+    from tests.factories import DepartmentFactory
+    from voronka.plans import services as plan_services
+
+    office = DepartmentFactory(name="Москва")
+    team = DepartmentFactory(name="Москва-1", parent=office)
+    elsewhere = DepartmentFactory(name="Питер")
+    head = UserFactory(role="head", department=office)
+    admin = UserFactory(role="admin")
+
+    def plan(target, dimension, period, start):
+        return plan_services.plan_create(
+            user=admin,
+            period=period,
+            period_start=start,
+            dimension=dimension,
+            target=target,
+            target_amount=Decimal(1000),
+        ).pk
+
+    member = UserFactory(role="manager", department=team)
+    stranger = UserFactory(role="manager", department=elsewhere)
+    may_member = plan(member, "employee", "month", date(2026, 5, 1))
+    quarter_team = plan(team, "department", "quarter", date(2026, 4, 1))
+    plan(stranger, "employee", "month", date(2026, 5, 1))
+    plan(member, "employee", "month", date(2026, 6, 1))
+    client.force_login(head)
+    head_api = as_user(head)
+
+    def page_ids(query):
+        response = client.get(reverse("plans:list"), query)
+        assert response.status_code == 200
+        return sorted(item.plan.pk for r in response.context["rollups"] for item in r.items)
+
+    cases = [
+        ({"on": "2026-05-20"}, [may_member, quarter_team]),
+        ({"on": "2026-05-20", "dimension": "department"}, [quarter_team]),
+        ({"on": "2026-05-20", "department": str(office.pk)}, [may_member, quarter_team]),
+    ]
+    for query, expected in cases:
+        assert page_ids(query) == expected, query
+        api_query = {("department_id" if k == "department" else k): v for k, v in query.items()}
+        assert _api_ids(head_api, "plans", api_query) == expected, query
+    # The API's own filters narrow the same set.
+    assert _api_ids(head_api, "plans", {"period": "quarter"}) == [quarter_team]
