@@ -273,10 +273,12 @@ def _summary_rows_of_new_deals(deals, visits, stage_changes) -> list[tuple]:
     from .velocity import whole_days_function  # velocity reads this module; import it late
 
     whole_days = whole_days_function(connection.vendor)
+    zone = timezone.get_current_timezone()  # of `cohort_day`, looked up once
     cells = {}
     lost: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
     for deal in deals:
-        cell = cells[deal.pk] = deal_cell(deal)
+        day = deal.first_contact_at.astimezone(zone).date()
+        cell = cells[deal.pk] = (deal.pipeline_id, deal.owner_id, day)
         if deal.status == DealStatus.LOST:
             counts = lost[(*cell, deal.stage_id)]
             counts[0] += 1
