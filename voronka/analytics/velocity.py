@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from statistics import mean
 
 from django.db.models import (
@@ -77,6 +78,7 @@ def whole_days(start, end) -> WholeDaysBetween:
     return WholeDaysBetween(end, start)
 
 
+@lru_cache(maxsize=65536)  # depends on the instant only; bulk writes repeat moments
 def _julian_milliseconds(moment: datetime) -> int:
     """SQLite's julianday() of a stored datetime (naive UTC text), in its integer milliseconds:
     the day exactly, the seconds with their fraction as a double, rounded to the millisecond."""

@@ -17,10 +17,12 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from django.db import connection, models, transaction
 
 
+@lru_cache(maxsize=65536)  # imported histories repeat the same moments many times
 def _sqlite_datetime(value):
     if value is None:
         return None
