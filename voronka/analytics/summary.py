@@ -20,9 +20,11 @@ reads them raw.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
@@ -45,6 +47,7 @@ from .models import StageDaySummary, SummaryMeasure, SummaryState
 EXIT_WON = -1
 EXIT_LOST = -2
 EXIT_KEYS = {StageChangeKind.WON: EXIT_WON, StageChangeKind.LOST: EXIT_LOST}
+EXIT_KINDS = {StageChangeKind.MOVED, StageChangeKind.WON, StageChangeKind.LOST}
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ def _cell_fields(prefix: str = "") -> dict:
 
 
 def _measure_queries(
-    deals: QuerySet[Deal] | list[int] | None,
+    deals: QuerySet[Deal] | None,
 ) -> list[tuple[str, QuerySet, str, str, str, str]]:
     """(measure, grouped query, key, count, successes, amount expressions over its columns).
 
@@ -115,14 +118,8 @@ def _measure_queries(
     """
     from .velocity import whole_days  # velocity reads this module; import it late
 
-    # None: every deal (a rebuild), without the IN (subquery) that a subset needs. A list of ids
-    # (new deals of a bulk load) is given as literal ids: SQLite then looks each deal's history
-    # up by its index instead of planning a scan per batch around a nested subquery.
-    if isinstance(deals, list):
-        every = {"deal_id__in": deals}
-        deals = Deal.objects.filter(pk__in=deals)
-    else:
-        every = {} if deals is None else {"deal__in": deals.values("pk")}
+    # None: every deal (a rebuild), without the IN (subquery) that a subset needs.
+    every = {} if deals is None else {"deal__in": deals.values("pk")}
     visits = StageVisit.objects.filter(pipeline_id=F("deal__pipeline_id"), **every)
     cell = _cell_fields("deal__")
     columns = ("pipeline_ref", "owner_ref", "day", "stage_ref")
@@ -181,7 +178,7 @@ def _measure_queries(
     ]
 
 
-def _insert_rows(deals: QuerySet[Deal] | list[int] | None) -> int:
+def _insert_rows(deals: QuerySet[Deal] | None) -> int:
     """INSERT … SELECT every measure of these deals: no row travels through Python."""
     quote = connection.ops.quote_name
     table = quote(StageDaySummary._meta.db_table)
@@ -258,17 +255,80 @@ def summary_refresh_for_deals(deal_ids: Iterable[int], *, previous_cells=()) -> 
     summary_refresh_cells(cells)
 
 
-def summary_add_new_deals(deal_ids: Iterable[int]) -> None:
+def summary_add_new_deals(deals: Iterable[Deal], visits: Iterable, stage_changes: Iterable) -> int:
     """Add the rows of deals that were never counted (just created with their history).
 
     Every measure is a sum over deals, so the new deals' rows are simply inserted beside the
     existing ones (pages sum them; the next refresh of a cell or a rebuild merges them). No
     existing row is read or locked, which keeps a large import linear. The bulk writer calls
-    this for every batch it writes.
+    this for every batch it writes, with the rows it has just written (saved ``deals`` with
+    their ``visits`` and ``stage_changes``, tuples with the model's attribute names): the
+    counts are the GROUP BYs of `_measure_queries` computed in Python, so nothing is read back.
+    Returns the number of summary rows written.
     """
-    deal_ids = list(deal_ids)
-    for start in range(0, len(deal_ids), 5000):
-        _insert_rows(deal_ids[start : start + 5000])
+    return _write_summary_rows(_summary_rows_of_new_deals(deals, visits, stage_changes))
+
+
+def _summary_rows_of_new_deals(deals, visits, stage_changes) -> list[tuple]:
+    from .velocity import whole_days_function  # velocity reads this module; import it late
+
+    whole_days = whole_days_function(connection.vendor)
+    zone = timezone.get_current_timezone()  # of `cohort_day`, looked up once
+    cells = {}
+    lost: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
+    for deal in deals:
+        day = deal.first_contact_at.astimezone(zone).date()
+        cell = cells[deal.pk] = (deal.pipeline_id, deal.owner_id, day)
+        if deal.status == DealStatus.LOST:
+            counts = lost[(*cell, deal.stage_id)]
+            counts[0] += 1
+            counts[1] += deal.amount
+    stays: Counter = Counter()
+    entered: dict[tuple, set] = defaultdict(set)
+    trials: dict[tuple, list] = defaultdict(lambda: [0, 0])
+    succeeded = {VisitOutcome.ADVANCED.value, VisitOutcome.WON.value}
+    for visit in visits:
+        cell = cells[visit.deal_id]
+        if visit.pipeline_id != cell[0]:  # as the raw queries: stays in the deal's pipeline
+            continue
+        entered[(*cell, visit.stage_id)].add(visit.deal_id)
+        if visit.left_at is not None:
+            stays[(*cell, visit.stage_id, whole_days(visit.entered_at, visit.left_at))] += 1
+        if visit.outcome:
+            counts = trials[(*cell, visit.stage_id, visit.owner_id)]
+            counts[0] += 1
+            counts[1] += visit.outcome in succeeded
+    exits: Counter = Counter()
+    for change in stage_changes:
+        if change.kind in EXIT_KINDS and change.from_stage_id is not None:
+            key = EXIT_KEYS.get(change.kind, change.to_stage_id)
+            exits[(*cells[change.deal_id], change.from_stage_id, key)] += 1
+    stay, enter, trial = (
+        SummaryMeasure.STAY.value, SummaryMeasure.ENTERED.value, SummaryMeasure.TRIAL.value
+    )  # fmt: skip
+    zero = Decimal(0)
+    rows = [(*cell, stay, days, n, 0, zero) for (*cell, days), n in stays.items()]
+    rows += [(*cell, enter, 0, len(ids), 0, zero) for cell, ids in entered.items()]
+    rows += [(*cell, trial, seller, n, ok) + (zero,) for (*cell, seller), (n, ok) in trials.items()]
+    rows += [
+        (*cell, SummaryMeasure.LOST.value, 0, n, 0, total) for cell, (n, total) in lost.items()
+    ]
+    rows += [
+        (*cell, SummaryMeasure.EXIT.value, key, n, 0, zero) for (*cell, key), n in exits.items()
+    ]
+    return rows
+
+
+SUMMARY_COLUMNS = (
+    "pipeline_id", "owner_id", "cohort_day", "stage_id", "measure", "key", "count", "successes",
+    "amount",
+)  # fmt: skip
+
+
+def _write_summary_rows(rows: list[tuple]) -> int:
+    from voronka.core.row_copy import RowWriter
+
+    return RowWriter(StageDaySummary, SUMMARY_COLUMNS, now=timezone.now()).write(rows)
 
 
 def keep_deal_cells(before: Deal | None):

@@ -16,8 +16,9 @@ reached") and the longest observed time is shown as a lower bound.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from statistics import mean
 
 from django.db.models import (
@@ -75,6 +76,31 @@ class WholeDaysBetween(Func):
 def whole_days(start, end) -> WholeDaysBetween:
     # julianday(end) - julianday(start): arguments go in as (end, start) for both back ends.
     return WholeDaysBetween(end, start)
+
+
+@lru_cache(maxsize=65536)  # depends on the instant only; bulk writes repeat moments
+def _julian_milliseconds(moment: datetime) -> int:
+    """SQLite's julianday() of a stored datetime (naive UTC text), in its integer milliseconds:
+    the day exactly, the seconds with their fraction as a double, rounded to the millisecond."""
+    utc = moment.astimezone(UTC)
+    day = (utc.toordinal() * 2 + 3442849) * 43_200_000  # (Julian day at 00:00) × 86,400,000
+    seconds = utc.second + utc.microsecond / 1e6 if utc.microsecond else float(utc.second)
+    return day + utc.hour * 3_600_000 + utc.minute * 60_000 + int(seconds * 1000 + 0.5)
+
+
+def _whole_days_sqlite(start: datetime, end: datetime) -> int:
+    days = _julian_milliseconds(end) / 86_400_000.0 - _julian_milliseconds(start) / 86_400_000.0
+    return int(days + 1e-8)  # CAST(… AS INTEGER) truncates toward zero
+
+
+def _whole_days_postgresql(start: datetime, end: datetime) -> int:
+    return (end - start) // timedelta(days=1)  # FLOOR of the exact interval
+
+
+def whole_days_function(vendor: str):
+    """`WholeDaysBetween` computed in Python, to the same integer as the database computes it
+    (the bulk writer counts the stays it writes without reading them back)."""
+    return _whole_days_sqlite if vendor == "sqlite" else _whole_days_postgresql
 
 
 @dataclass

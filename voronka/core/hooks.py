@@ -10,8 +10,10 @@ Work that must wait for the commit (webhooks, recomputing a cached probability) 
 - `deal_write`: around one deal service call. A hook is `before(deal | None) -> after`: called
   before the service with the deal as it was (None when the service creates it), it returns
   `after(deal)`, called with the deal as written. (Analytics: its stage summary cells.)
-- `deals_added`: `hook(deal_ids)` after the bulk writer inserted new deals with their whole
-  history. (Analytics: the new deals' summary rows.)
+- `deals_added`: `hook(deals, visits, stage_changes)` after the bulk writer inserted a batch of
+  new deals with their whole history: the rows just written (saved deals, and the visits and
+  stage changes as tuples with the models' attribute names), so nothing need be read back.
+  (Analytics: the new deals' summary rows.)
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ After = Callable[[Any], None]
 Before = Callable[[Any], After]
 
 deal_write: Hook[Before] = Hook("deal_write")
-deals_added: Hook[Callable[[list[int]], None]] = Hook("deals_added")
+deals_added: Hook[Callable[[list, list, list], None]] = Hook("deals_added")
 
 
 def around_write(hook: Hook[Before], *, model: type[Model], argument: str):

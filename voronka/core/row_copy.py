@@ -13,13 +13,16 @@ datetimes are stored the way Django stores them (naive UTC text).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from django.db import connection, models, transaction
 
 
+@lru_cache(maxsize=65536)  # imported histories repeat the same moments many times
 def _sqlite_datetime(value):
     if value is None:
         return None
@@ -75,6 +78,9 @@ class RowWriter:
             self.sql = f"INSERT INTO {table} ({column_sql}) VALUES ({marks})"
 
     def _converter(self, field):
+        if isinstance(field, models.JSONField):  # the text Django stores, on both back ends
+            encoder = field.encoder
+            return lambda value: None if value is None else json.dumps(value, cls=encoder)
         if self.vendor != "sqlite":
             return None
         if isinstance(field, models.DateTimeField):
@@ -110,7 +116,9 @@ class RowWriter:
         else:
             full_rows = (row + defaults for row in rows)
         written = 0
-        with connection.cursor() as cursor:
+        # The raw driver cursor below: wrap its errors as Django's (IntegrityError…) so callers
+        # handle a refused row the same way as one refused through the ORM.
+        with connection.wrap_database_errors, connection.cursor() as cursor:
             if self.vendor == "postgresql":
                 with cursor.cursor.copy(self.sql) as copy:
                     for row in full_rows:
@@ -128,6 +136,37 @@ def table_next_id(model: type[models.Model]) -> int:
     """The first free primary key of the model's table (max + 1)."""
     top = model.objects.aggregate(top=models.Max("pk"))["top"]
     return (top or 0) + 1
+
+
+def table_reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """Primary keys for ``count`` new rows that no other writer will take; call it inside the
+    transaction that writes them.
+
+    PostgreSQL hands them out from the table's identity sequence (safe beside concurrent
+    inserts; like any insert, a rolled-back one leaves a gap). SQLite has a single writer: the
+    transaction that holds the write lock takes the ids after the largest ever used (the
+    AUTOINCREMENT counter), and SQLite moves the counter past them on insert.
+    """
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        if not connection.in_atomic_block:
+            raise RuntimeError("table_reserve_ids() needs the transaction that writes the rows")
+        cursor.execute(f"SELECT MAX({quote(column)}) FROM {quote(table)}")
+        top = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        counter = cursor.fetchone()
+        first = max(top, counter[0] if counter else 0) + 1
+    return list(range(first, first + count))
 
 
 def table_sync_id_sequence(model: type[models.Model]) -> None:

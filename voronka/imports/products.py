@@ -10,6 +10,7 @@ the file gives none, and the deal's amount is the sum of its lines).
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,7 @@ NEW_PRODUCT = "new"
 SKU_PREFIX = "IMP-"
 
 
+@lru_cache(maxsize=4096)  # a file repeats a few product names many times
 def product_key(name: str) -> str:
     """The name as compared: lower case, ё as е, letters and digits only."""
     return re.sub(r"[\W_]+", "", name.casefold().replace("ё", "е"))

@@ -54,6 +54,7 @@ class Resolver:
             (p for p in self.pipelines.values() if p.is_default), None
         ) or next(iter(self.pipelines.values()), None)
         self.stages = {s.pk: s for s in Stage.objects.order_by("pipeline_id", "order")}
+        self._stage_or_outcome_seen: dict[tuple, tuple | CellError] = {}
         self.stage_by_name: dict[tuple[int, str], Stage] = {}
         self.stages_named: dict[str, list[Stage]] = defaultdict(list)
         self.first_stage: dict[int, Stage] = {}
@@ -148,8 +149,24 @@ class Resolver:
     ) -> tuple[Stage | None, str | None]:
         """A stage-column value: (stage, None), or (None, "won"/"lost") when it is an outcome.
 
-        The user's mapping wins; then a stage of that name; then an outcome word.
+        The user's mapping wins; then a stage of that name; then an outcome word. A file
+        repeats a few values many times: each (value, pipeline) is resolved once.
         """
+        if cells is not None:
+            return self._stage_or_outcome(raw, cells, pipeline)
+        key = (raw, pipeline.pk if pipeline is not None else None)
+        known = self._stage_or_outcome_seen.get(key)
+        if known is None:
+            try:
+                known = self._stage_or_outcome(raw, None, pipeline)
+            except CellError as error:
+                known = error
+            self._stage_or_outcome_seen[key] = known
+        if isinstance(known, CellError):
+            raise CellError(str(known))
+        return known
+
+    def _stage_or_outcome(self, raw: str, cells, pipeline) -> tuple[Stage | None, str | None]:
         choice = self._mapped("stage", raw) if raw else ""
         if choice in OUTCOME_CHOICES:
             return None, choice

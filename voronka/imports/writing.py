@@ -11,8 +11,8 @@ from voronka.accounts.visibility import visible_deals
 from voronka.core.errors import DomainError
 from voronka.crm.models import Company, LeadSource
 from voronka.pipeline import services as deal_services
-from voronka.pipeline.bulk import HistoricalDeal, write_historical_deals
-from voronka.pipeline.models import Deal, DealLineItem, DealStatus, LostReason, Stage
+from voronka.pipeline.bulk import HistoricalDeal, NewDeal, NewLineItem, write_historical_deals
+from voronka.pipeline.models import Deal, DealStatus, LostReason, Stage
 from voronka.pipeline.services import MAX_AMOUNT, AmountTooLarge
 
 from .models import ImportJob, ImportKind, OnMatch
@@ -181,12 +181,12 @@ class RowWriter(PartiesWriter):
                     self.touched_companies.add(deal.company_id)
         return [outcomes[row.line] for row in rows]
 
-    def _line(self, line_item) -> DealLineItem | None:
+    def _line(self, line_item) -> NewLineItem | None:
         if line_item is None:
             return None
         product = self.resolver.products.products[line_item.product_id]
         price = product.price if line_item.unit_price is None else line_item.unit_price
-        return DealLineItem(product_id=product.pk, quantity=line_item.quantity, unit_price=price)
+        return NewLineItem(product_id=product.pk, quantity=line_item.quantity, unit_price=price)
 
     def _add_new_line(self, item: HistoricalDeal, line_item) -> bool:
         """Another row of a deal being created: its product becomes one more line item."""
@@ -230,10 +230,10 @@ class RowWriter(PartiesWriter):
             path += [(each, values["stage_entered_at"]) for each in later]
         elif stage.pk != first_stage.pk:
             path.append((stage, values["stage_entered_at"]))
-        deal = Deal(
+        deal = NewDeal(
             title=values["title"],
-            owner=values["owner"],
-            created_by=self.user,
+            owner_id=values["owner"].pk,
+            created_by_id=self.user.pk,
             pipeline_id=pipeline_id,
             company_id=company_id,
             amount=values["amount"],
