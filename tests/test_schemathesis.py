@@ -63,6 +63,7 @@ REFERENCES_CHECKED_BY_THE_SERVER = {
     ("POST", "/api/v1/companies"),
     ("GET", "/api/v1/contacts"),
     ("GET", "/api/v1/deals"),
+    ("GET", "/api/v1/plans"),  # department_id: a department the caller may see
 }
 
 

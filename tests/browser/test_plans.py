@@ -92,7 +92,7 @@ def test_a_customer_plan_finds_its_company_by_typing(page, login):
     """The company select lists the first OPTION_LIMIT companies; typing asks the server for
     the matching ones, so a company beyond the first page can be chosen and saved."""
     from tests.factories import CompanyFactory
-    from voronka.pipeline.forms import OPTION_LIMIT
+    from voronka.core.choices import OPTION_LIMIT
 
     admin = UserFactory(role="admin", department=None, username="boss")
     for index in range(OPTION_LIMIT + 5):

@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from voronka.accounts.models import Department
 from voronka.accounts.visibility import head_department_ids, visible_companies, visible_users
 from voronka.catalog.models import Direction, Product
+from voronka.core.choices import limit_choices
 from voronka.core.control_characters import ControlCharacterGuard
-from voronka.pipeline.forms import limit_choices
 
 from .models import PlanDimension, PlanPeriod
 from .services import TARGET_FIELDS, period_start_of

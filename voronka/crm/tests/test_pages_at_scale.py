@@ -14,7 +14,7 @@ from tests.factories import CompanyFactory, ContactFactory, LeadSourceFactory, m
 from voronka.accounts.visibility import visible_activities, visible_contacts
 from voronka.activities.services import activity_log
 from voronka.administration import services as settings_services
-from voronka.pipeline.forms import OPTION_LIMIT
+from voronka.core.choices import OPTION_LIMIT
 
 from .team import make_team
 
