@@ -16,7 +16,12 @@ from voronka.core.row_copy import RowWriter, table_next_id
 from voronka.crm.models import Company, Contact, LeadSource, LeadSourceCost
 from voronka.emails.models import EmailTemplate
 from voronka.feedback.models import Feedback
-from voronka.pipeline.blueprints import AIDA, B2B_SALES, pipeline_create_from_blueprint
+from voronka.pipeline.blueprints import (
+    AIDA,
+    B2B_SALES,
+    DEFAULT_LOST_REASONS,
+    pipeline_create_from_blueprint,
+)
 from voronka.pipeline.models import Deal, DealStatus, LostReason, Pipeline
 from voronka.plans.models import Plan, PlanDimension, PlanPeriod
 
@@ -32,7 +37,6 @@ from .vocabulary import (
     HEADS,
     INDUSTRIES,
     LAST_NAMES,
-    LOST_REASONS,
     MANAGERS,
     POSITIONS,
     SKILL_PROFILES,
@@ -134,7 +138,7 @@ class ReferenceData:
 
         self.lost_reasons = [
             LostReason.objects.get_or_create(name=name, defaults={"order": order})[0]
-            for order, name in enumerate(LOST_REASONS)
+            for order, name in enumerate(DEFAULT_LOST_REASONS)
         ]
         if not Pipeline.objects.filter(name=B2B_SALES.name).exists():
             pipeline_create_from_blueprint(B2B_SALES, is_default=True)

@@ -78,14 +78,6 @@ DIRECTIONS = {
     ),
 }
 
-LOST_REASONS = (
-    "Дорого",
-    "Выбрали конкурента",
-    "Нет бюджета",
-    "Не вышли на ЛПР",
-    "Пропала потребность",
-    "Не устроили сроки",
-)
 # Lost-reason weights by stage position (early … late).
 LOST_REASON_WEIGHTS = (
     (1, 1, 2, 5, 5, 1),

@@ -109,6 +109,16 @@ AIDA = PipelineBlueprint(
 
 BLUEPRINTS = {blueprint.key: blueprint for blueprint in (B2B_SALES, AIDA)}
 
+# The usual reasons a B2B deal is lost, installed with the templates and by the demo data.
+DEFAULT_LOST_REASONS = (
+    "Дорого",
+    "Выбрали конкурента",
+    "Нет бюджета",
+    "Не вышли на ЛПР",
+    "Пропала потребность",
+    "Не устроили сроки",
+)
+
 
 @transaction.atomic
 def pipeline_create_from_blueprint(

@@ -43,9 +43,8 @@ def _share(value) -> float:
 @login_required
 def plan_list(request):
     data = request.GET.copy()
-    today = timezone.localdate().isoformat()
     if not data.get("on"):
-        data["on"] = today
+        data["on"] = timezone.localdate().isoformat()
     filters = PlanFilterSet(data, queryset=visible_plans(request.user), user=request.user)
     for name in set(filters.form.fields) - set(PAGE_FILTERS):
         del filters.form.fields[name]
@@ -55,7 +54,7 @@ def plan_list(request):
     on = cleaned["on"]
     dimension = cleaned.get("dimension") or ""
     department = cleaned.get("department")
-    plans = filters.filter_queryset(visible_plans(request.user))
+    plans = filters.filter_queryset(filters.queryset)
     progress = plan_progress(plans, request.user)
     export = request.GET.get("export")
     if export is not None:

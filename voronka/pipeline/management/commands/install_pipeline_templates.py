@@ -1,16 +1,11 @@
 from django.core.management.base import BaseCommand
 
-from voronka.pipeline.blueprints import BLUEPRINTS, pipeline_create_from_blueprint
-from voronka.pipeline.models import LostReason, Pipeline
-
-DEFAULT_LOST_REASONS = (
-    "Дорого",
-    "Выбрали конкурента",
-    "Нет бюджета",
-    "Не вышли на ЛПР",
-    "Пропала потребность",
-    "Не устроили сроки",
+from voronka.pipeline.blueprints import (
+    BLUEPRINTS,
+    DEFAULT_LOST_REASONS,
+    pipeline_create_from_blueprint,
 )
+from voronka.pipeline.models import LostReason, Pipeline
 
 
 class Command(BaseCommand):
