@@ -88,9 +88,11 @@ class ImportJob(models.Model):
     # Lines of the file already written (committed), as [first, last] ranges: what a resumed
     # job skips and what the page reports after a worker died.
     written_lines = models.JSONField(_("lines written"), default=list, blank=True)
-    # Reference records this job created before writing rows, {"user": [pk, …], "lead_source":
-    # […], "lost_reason": […], "product": […], "direction": […]}: rolling back removes those
-    # still unused. Deals, companies and contacts point to their job instead (`import_job`).
+    # Records this job created that have no `import_job` column, {"user": [pk, …],
+    # "department": […], "lead_source": […], "lost_reason": […], "product": […], "direction":
+    # […]}: the reference records a deals file needs, made before writing rows, and the rows a
+    # products or users file creates, recorded in each batch's transaction. Rolling back
+    # removes those still unused. Deals, companies and contacts point to their job instead.
     created_records = models.JSONField(_("records created"), default=dict, blank=True)
     # What rolling back removed and kept, per kind: {"removed": {"deal": n, …}, "kept": {…}}.
     rollback_report = models.JSONField(_("rollback report"), default=dict, blank=True)

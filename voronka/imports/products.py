@@ -113,8 +113,10 @@ def _free_sku(key: str, taken: set[str]) -> str:
 
 
 # ----------------------------------------------------------------------------- products kind
-def write_products(rows, *, update: bool) -> list[str]:
-    """Create or update products from a products file: matched by SKU, else by name key."""
+def write_products(rows, *, update: bool, made: dict[str, list[int]]) -> list[str]:
+    """Create or update products from a products file: matched by SKU, else by name key.
+    Appends the products and product lines it creates to `made["product"]`, `made["direction"]`
+    (the job records them, so rolling it back can remove them)."""
     by_sku = {product.sku.casefold(): product for product in Product.objects.all()}
     by_key = {}
     for product in by_sku.values():
@@ -131,6 +133,7 @@ def write_products(rows, *, update: bool) -> list[str]:
         direction = directions.get(direction_name.casefold()) if direction_name else None
         if direction is None and direction_name:
             direction = directions[direction_name.casefold()] = direction_save(name=direction_name)
+            made["direction"].append(direction.pk)
         if product is not None:
             if not update:
                 outcomes.append("skipped")
@@ -154,14 +157,16 @@ def write_products(rows, *, update: bool) -> list[str]:
             outcomes.append("updated")
             continue
         if direction is None:
-            direction = Direction.objects.order_by("pk").first() or direction_save(
-                name=_("Imported products")
-            )
+            direction = Direction.objects.order_by("pk").first()
+            if direction is None:
+                direction = direction_save(name=_("Imported products"))
+                made["direction"].append(direction.pk)
             directions[direction.name.casefold()] = direction
         product = product_save(
             name=name, sku=sku or _free_sku(product_key(name), taken), direction=direction,
             price=values.get("unit_price") or Decimal(0), unit=values.get("unit") or "шт.",
         )  # fmt: skip
+        made["product"].append(product.pk)
         by_sku[product.sku.casefold()] = product
         by_key.setdefault(product_key(name), product)
         outcomes.append("created")

@@ -4,10 +4,13 @@ What goes: the deals whose `import_job` is the job, with everything attached to 
 history — stage changes, stage visits, amount and owner changes —, line items, contact links,
 playbook steps done, and the activities, documents and feedback added to them since); the
 companies and contacts the job created, unless something that stays refers to them (a deal, a
-contact, an activity or a plan made otherwise: those are kept and counted); the owners, lead
-sources, lost reasons, products and product line the job created before writing its rows
-(`ImportJob.created_records`), unless something that stays uses them or (owners) someone has
-signed in as them or set their password.
+contact, an activity or a plan made otherwise: those are kept and counted); the records the job
+recorded creating (`ImportJob.created_records`): owners, lead sources, lost reasons, products
+and product lines made for a deals file, and the products, product lines, people and
+departments a products or users file created — each unless any row that stays points to it (a
+deal line, a plan, a deal or activity it owns, a child department, …: every foreign key counts,
+so a new one cannot be forgotten) or, for a person, someone has signed in as them or set their
+password. Those are kept as they are and counted.
 
 What stays: every row that existed before the job, and the changes the job made to them (an
 existing deal it updated, closed or moved keeps those changes and their history rows: they are
@@ -27,15 +30,17 @@ Everything is removed with set-based DELETEs keyed by the job (a partial index o
 
 from dataclasses import dataclass
 
-from django.db import models, transaction
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.deletion import ProtectedError, RestrictedError
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from voronka.accounts.models import User
+from voronka.accounts.models import Department, User
 from voronka.activities.models import Activity
+from voronka.analytics.models import StageDaySummary
 from voronka.analytics.summary import summary_refresh_cells
 from voronka.analytics.win_probability import recompute_pipeline
 from voronka.catalog.models import Direction, Product
@@ -56,7 +61,7 @@ from voronka.pipeline.models import (
 )
 from voronka.plans.models import Plan
 
-from .models import ImportJob, ImportStatus
+from .models import ImportJob, ImportKind, ImportStatus
 
 # Rows that point to a deal, removed with the deals the job created (a test checks that this
 # is every relation to Deal, so a new one cannot be forgotten).
@@ -74,21 +79,31 @@ DEAL_DEPENDENTS: list[type[models.Model]] = [
 ]
 # Things added to the job's deals after the import, removed with them (the page counts them).
 ADDED_SINCE = {"activity": Activity, "document": Document, "feedback": Feedback}
-# Reference records the job may have created, by the key of `ImportJob.created_records`.
+# Records the job may have created, by the key of `ImportJob.created_records`, in the order
+# they are removed: people before their departments, products before their product lines.
 CREATED_MODELS: dict[str, type[models.Model]] = {
     "user": User,
+    "department": Department,
     "lead_source": LeadSource,
     "lost_reason": LostReason,
     "product": Product,
     "direction": Direction,
 }
+# Rows that point to a created record without making it "in use": removed with it. A person's
+# permission links, and the analytics summary cells of an owner (derived from deals and stage
+# visits, which themselves keep the person).
+GOES_WITH: set[type[models.Model]] = {
+    User.groups.through,
+    User.user_permissions.through,
+    StageDaySummary,
+}
 LINKED_MODELS = {"deal": Deal, "company": Company, "contact": Contact}
 KINDS = [*LINKED_MODELS, *CREATED_MODELS]
 
 
-def kind_label(kind: str) -> str:
-    """«Deals», «Companies», … «New owners (users)» for the job page."""
-    if kind == "user":
+def kind_label(kind: str, job_kind: str = ImportKind.DEALS) -> str:
+    """«Deals», «Companies», … «New owners (users)» (of a deals file) for the job page."""
+    if kind == "user" and job_kind != ImportKind.USERS:
         return _("New owners (users)")
     model = LINKED_MODELS.get(kind) or CREATED_MODELS[kind]
     return str(capfirst(model._meta.verbose_name_plural))
@@ -130,7 +145,7 @@ def written_rows(job: ImportJob) -> WrittenRows:
     report = job.rollback_report or {}
 
     def labelled(counts: dict[str, int]) -> list[tuple[str, int]]:
-        return [(kind_label(kind), counts[kind]) for kind in KINDS if counts.get(kind)]
+        return [(kind_label(kind, job.kind), counts[kind]) for kind in KINDS if counts.get(kind)]
 
     if report:
         return WrittenRows([], [], labelled(report["removed"]), labelled(report["kept"]))
@@ -144,6 +159,20 @@ def written_rows(job: ImportJob) -> WrittenRows:
         [],
         [],
     )
+
+
+def remember_created(job: ImportJob, made: dict[str, list[int]]) -> None:
+    """Record on the job the products, product lines, people and departments a batch of a
+    products or users file created (they have no `import_job` column). Called in the batch's
+    transaction, so what is recorded is exactly what was committed."""
+    if not any(made.values()):
+        return
+    records = dict(job.created_records or {})
+    for key, pks in made.items():
+        if pks:
+            records[key] = sorted({*records.get(key, []), *pks})
+    ImportJob.objects.filter(pk=job.pk).update(created_records=records)
+    job.created_records = records
 
 
 def roll_back_now(job_id: int) -> ImportJob:
@@ -198,9 +227,9 @@ def remove_written(job: ImportJob) -> dict[str, dict[str, int]]:
             | Q(Exists(Activity.objects.filter(company_id=OuterRef("pk"))))
             | Q(Exists(Plan.objects.filter(company_id=OuterRef("pk")))),
         )
-        created = job.created_records or {}
-        for kind in ("user", "lead_source", "lost_reason", "product", "direction"):
-            removed[kind], kept[kind] = _remove_created(kind, created.get(kind, []))
+        for kind in CREATED_MODELS:
+            if (job.created_records or {}).get(kind):
+                removed[kind], kept[kind] = _remove_created(job, kind)
         # Derived data, exact again: what the removed deals counted in is recomputed.
         summary_refresh_cells(cells)
         refresh_returning_customers(
@@ -244,37 +273,60 @@ def _remove_unused(rows, in_use: Q) -> tuple[int, int]:
     return unused._raw_delete(unused.db), kept
 
 
-def _remove_created(kind: str, pks: list[int]) -> tuple[int, int]:
-    """Delete the reference records the job created, one by one (a handful), each unless it is
-    in use: a protected reference, a plan or a cost entered since, or a person who has signed
-    in or set a password."""
+def _remove_created(job: ImportJob, kind: str) -> tuple[int, int]:
+    """Delete the records of `kind` the job created that nothing uses, set-based whatever their
+    number; returns (removed, kept). A department is removed once the departments under it
+    are: one more pass per level of the tree."""
     model = CREATED_MODELS[kind]
-    removed = kept = 0
-    for record in model.objects.filter(pk__in=pks):
-        if _in_use(kind, record):
-            kept += 1
-            continue
-        try:
-            with transaction.atomic():
-                record.delete()
-        except (ProtectedError, RestrictedError):
-            kept += 1
-        else:
-            removed += 1
-    return removed, kept
+    rows = model._base_manager.filter(pk__in=_created_pks(job, kind))
+    relations = _relations(model)
+    in_use = Q(
+        *(
+            Exists(
+                relation.related_model._base_manager.filter(**{relation.field.name: OuterRef("pk")})
+            )
+            for relation in relations
+            if relation.related_model not in GOES_WITH
+        ),
+        _connector=Q.OR,
+    )
+    if model is User:
+        in_use |= Q(last_login__isnull=False) | ~Q(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+    tree = any(relation.related_model is model for relation in relations)
+    removed = 0
+    while True:
+        unused = rows.exclude(in_use)
+        for relation in relations:
+            if relation.related_model in GOES_WITH:
+                going = relation.related_model._base_manager.filter(
+                    **{f"{relation.field.name}__in": unused.values("pk")}
+                )
+                going._raw_delete(going.db)
+        count = unused._raw_delete(unused.db)
+        removed += count
+        if not (tree and count):
+            return removed, rows.count()
 
 
-def _in_use(kind: str, record) -> bool:
-    if kind == "user":
-        return (
-            record.last_login is not None
-            or record.has_usable_password()
-            or Plan.objects.filter(user=record).exists()
+def _relations(model: type[models.Model]) -> list:
+    """Every foreign key that points to `model`, those of many-to-many links included."""
+    return [
+        field
+        for field in model._meta.get_fields(include_hidden=True)
+        if field.auto_created and not field.concrete and (field.one_to_many or field.one_to_one)
+    ]
+
+
+def _created_pks(job: ImportJob, kind: str) -> RawSQL:
+    """The pks the job recorded under `kind`, read by the database from the job's row: one
+    statement for any number (a products file may create more than a statement can take as
+    parameters)."""
+    table = connection.ops.quote_name(ImportJob._meta.db_table)
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT (jsonb_array_elements_text(created_records -> %s))::bigint "
+            f"FROM {table} WHERE id = %s"
         )
-    if kind == "lead_source":
-        return record.costs.exists()
-    if kind == "product":
-        return Plan.objects.filter(product=record).exists()
-    if kind == "direction":
-        return Product.objects.filter(direction=record).exists()
-    return False
+        return RawSQL(sql, [kind, job.pk])
+    sql = f"SELECT value FROM {table}, json_each({table}.created_records, %s) WHERE {table}.id = %s"
+    return RawSQL(sql, [f"$.{kind}", job.pk])

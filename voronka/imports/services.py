@@ -404,16 +404,15 @@ def import_job_resume(*, job: ImportJob, user: User) -> ImportJob:
     return job
 
 
-# Imports whose created rows point to their job (the products and users kinds do not).
-ROLLBACK_KINDS = {ImportKind.DEALS, ImportKind.COMPANIES, ImportKind.CONTACTS}
 ROLLBACK_STATUSES = {ImportStatus.DONE, ImportStatus.CANCELLED, ImportStatus.FAILED}
 
 
 def can_roll_back(job: ImportJob) -> bool:
-    """Whether the job may be rolled back: a deals, companies or contacts import that is over
-    (done, cancelled, failed) or whose worker died, and that wrote something; or one whose
+    """Whether the job may be rolled back: an import of any kind (deals, companies and contacts
+    point to their job; the products and users kinds record what they create on it) that is
+    over (done, cancelled, failed) or whose worker died, and that wrote something; or one whose
     rollback worker died (the rollback is one transaction: nothing of it stayed)."""
-    if job.kind not in ROLLBACK_KINDS or not job.written_lines:
+    if not job.written_lines:
         return False
     if job.status == ImportStatus.ROLLING_BACK:
         return job.is_silent
@@ -424,21 +423,22 @@ def import_job_roll_back(
     *, job: ImportJob, user: User, in_background: bool | None = None
 ) -> ImportJob:
     """Remove what the import created — its deals with their whole history, the companies,
-    contacts, owners, lead sources, lost reasons and products it made — and nothing that
-    existed before it; changes it made to existing records stay (see `rollback`). The analytics
-    summary, returning-customer flags and win probabilities are recomputed. Now for small
-    imports, through a task worker when the job created more deals than
-    `background_threshold()` (`in_background` decides instead).
+    contacts, owners, lead sources, lost reasons, products, product lines, people and
+    departments it made, those unused — and nothing that existed before it; changes it made to
+    existing records stay (see `rollback`). The analytics summary, returning-customer flags and
+    win probabilities are recomputed. Now for small imports, through a task worker when the job
+    created more deals than `background_threshold()` (`in_background` decides instead).
 
-    Raises NotPermitted, and ImportNotReady for a job still running or queued, one that wrote
-    nothing, or a products or users import.
+    Raises NotPermitted (a users import is rolled back by an administrator only, as it is
+    imported), and ImportNotReady for a job still running or queued, or one that wrote nothing.
     """
     _require_owner(job, user)
+    if job.kind == ImportKind.USERS and not user.is_admin:
+        raise NotPermitted(_("Only administrators may roll back an import of users."))
     if not can_roll_back(job):
         raise ImportNotReady(
-            _("Only a finished, cancelled or stopped import of deals, companies or contacts "
-              "that wrote rows can be rolled back.")
-        )  # fmt: skip
+            _("Only a finished, cancelled or stopped import that wrote rows can be rolled back.")
+        )
     if in_background is None:
         in_background = created_deal_count(job) > background_threshold()
     if not in_background:

@@ -88,10 +88,12 @@ def _username_for(values: dict) -> str:
 
 
 class DepartmentFinder:
-    """Departments by name (case-insensitive), created as needed, parents set when missing."""
+    """Departments by name (case-insensitive), created as needed, parents set when missing;
+    `created` lists the ones it made."""
 
     def __init__(self):
         self.by_name = {dept.name.casefold(): dept for dept in Department.objects.all()}
+        self.created: list[int] = []
 
     def get(self, name: str, parent_name: str = "") -> Department | None:
         if not name:
@@ -101,6 +103,7 @@ class DepartmentFinder:
         if department is None:
             department = department_save(name=name, parent=parent)
             self.by_name[name.casefold()] = department
+            self.created.append(department.pk)
         elif parent is not None and department.parent_id is None:
             try:
                 department = department_save(
@@ -111,8 +114,10 @@ class DepartmentFinder:
         return department
 
 
-def write_users(rows, *, update: bool) -> list[str]:
-    """Create or update the rows' people; returns "created"/"updated"/"skipped" per row."""
+def write_users(rows, *, update: bool, made: dict[str, list[int]]) -> list[str]:
+    """Create or update the rows' people; returns "created"/"updated"/"skipped" per row. Appends
+    the people and departments it creates to `made["user"]`, `made["department"]` (the job
+    records them, so rolling it back can remove them)."""
     departments = DepartmentFinder()
     outcomes = []
     for row in rows:
@@ -157,5 +162,7 @@ def write_users(rows, *, update: bool) -> list[str]:
                 person.save()
         except IntegrityError as error:
             raise DomainError(_("A user with this login already exists."), field="email") from error
+        made["user"].append(person.pk)
         outcomes.append("created")
+    made["department"].extend(departments.created)
     return outcomes

@@ -21,7 +21,7 @@ from .checking import assumption_counts
 from .exports import EXPORTS
 from .fields import fields_for
 from .forms import MappingForm, StartForm, UploadForm, ValuesForm
-from .models import ImportJob, ImportStatus
+from .models import ImportJob, ImportKind, ImportStatus
 
 RECENT_JOBS = 10
 # A job past these statuses no longer goes back to the wizard's steps.
@@ -250,7 +250,9 @@ def job_detail(request, pk: int):
     context = {"job": job, "steps": _steps("import")}
     if not job.is_running and job.written_lines:
         context["written"] = services.written_rows(job)
-        context["can_roll_back"] = services.can_roll_back(job)
+        context["can_roll_back"] = services.can_roll_back(job) and (
+            job.kind != ImportKind.USERS or request.user.is_admin
+        )
     return render(request, template, context)
 
 

@@ -1,5 +1,6 @@
 """Writing rows in batches: all or nothing per row, deals with their full history."""
 
+from collections import defaultdict
 from decimal import Decimal
 
 from django.db import DatabaseError, IntegrityError, transaction
@@ -19,6 +20,7 @@ from .models import ImportJob, ImportKind, OnMatch
 from .products import write_products
 from .reading import Row, RowProblem
 from .resolving import Resolver
+from .rollback import remember_created
 from .users import write_users
 from .writing_parties import BATCH_SIZE, PartiesWriter, RowFailure
 
@@ -76,20 +78,24 @@ class RowWriter(PartiesWriter):
         return outcomes, problems
 
     def _snapshot(self):
-        return (dict(self.companies), dict(self.contacts), dict(self.deals))
+        records = dict(self.job.created_records or {})
+        return (dict(self.companies), dict(self.contacts), dict(self.deals), records)
 
     def _restore(self, snapshot) -> None:
-        self.companies, self.contacts, self.deals = snapshot
+        self.companies, self.contacts, self.deals, self.job.created_records = snapshot
 
     def _write(self, rows: list[Row]) -> list[str]:
         if self.job.kind == ImportKind.DEALS:
             return self._write_deals(rows)
         if self.job.kind == ImportKind.COMPANIES:
             return self._write_companies(rows)
-        if self.job.kind == ImportKind.PRODUCTS:
-            return write_products(rows, update=self.update)
-        if self.job.kind == ImportKind.USERS:
-            return write_users(rows, update=self.update)
+        if self.job.kind in (ImportKind.PRODUCTS, ImportKind.USERS):
+            write = write_products if self.job.kind == ImportKind.PRODUCTS else write_users
+            made: dict[str, list[int]] = defaultdict(list)
+            outcomes = write(rows, update=self.update, made=made)
+            # In this batch's transaction: a resumed job, and rolling it back, know them.
+            remember_created(self.job, made)
+            return outcomes
         return self._write_contacts(rows)
 
     # -- deals
