@@ -285,13 +285,14 @@ def test_the_job_page_of_a_users_import_says_what_goes_and_what_stays(client, ad
     assert "Those are kept as they are, still active" in page
     assert "It also updated an existing record: that change stays" in page
     assert "users 4, departments 6? This cannot be undone." in page
-    make_owner = User.objects.get(email="anna@example.com")
-    make_deal(owner=make_owner)
+    make_deal(owner=User.objects.get(email="anna@example.com"))
     client.post(reverse("imports:job_roll_back", args=[job.pk]))
     page = client.get(reverse("imports:job", args=[job.pk])).content.decode()
     assert "Kept as they are, because they are in use:" in page
-    assert "<dt>Users</dt><dd>1</dd>" in page  # Anna, kept
-    assert "<dt>Users</dt><dd>3</dd>" in page  # removed
+    removed, kept = page.split("Kept as they are, because they are in use:")
+    assert "<dt>Users</dt><dd>3</dd>" in removed and "<dt>Departments</dt><dd>4</dd>" in removed
+    # Anna, who owns a deal, and her team and office.
+    assert "<dt>Users</dt><dd>1</dd>" in kept and "<dt>Departments</dt><dd>2</dd>" in kept
 
 
 def _products_roll_back_queries(admin, count: int, first: int) -> int:
