@@ -5,7 +5,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-SQLITE_INIT_COMMAND = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
+# cache_size: up to 64 MiB of pages per connection (SQLite's default is 2 MiB), taken as
+# used. An import of 30k deals spent 11 % less CPU with it (its index pages stay in memory).
+SQLITE_INIT_COMMAND = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536"
 
 
 def database_from_url(url: str, *, base_dir: Path) -> dict:

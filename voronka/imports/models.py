@@ -85,6 +85,9 @@ class ImportJob(models.Model):
     # The worker touches this between batches; a running job without a recent one has died.
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     cancel_requested = models.BooleanField(_("cancel requested"), default=False)
+    # Set by the worker that runs the job; a worker whose token is gone (the job was resumed
+    # by another, rolled back or cancelled as stalled) stops without touching the job.
+    worker_token = models.CharField(_("worker token"), max_length=32, blank=True, editable=False)
     # Lines of the file already written (committed), as [first, last] ranges: what a resumed
     # job skips and what the page reports after a worker died.
     written_lines = models.JSONField(_("lines written"), default=list, blank=True)

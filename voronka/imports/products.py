@@ -70,14 +70,10 @@ class ProductResolver:
             raise CellError(_("«%(value)s» is not a product name.") % {"value": raw})
         return self.by_key.get(key)
 
-    def create_missing(self, rows) -> None:
-        """Create the products rows name but the catalogue lacks (one per name key), priced at
-        the first unit price the file gives them, in the first product line (or a new one)."""
-        wanted: dict[str, LineItemValue] = {}
-        for row in rows:
-            item = row.values.get("line_item")
-            if item is not None and item.product_id is None:
-                wanted.setdefault(product_key(item.name), item)
+    def create_missing(self, wanted: dict[str, LineItemValue]) -> None:
+        """Create the products a file names but the catalogue lacks (`wanted`: one line item
+        per name key, the first naming it), priced at that line's unit price, in the first
+        product line (or a new one). Rows then find them in `by_key`."""
         if not wanted:
             return
         direction = Direction.objects.order_by("pk").first()
@@ -96,10 +92,6 @@ class ProductResolver:
             )
             self.by_key[key] = self.created[key] = product.pk
             self.products[product.pk] = product
-        for row in rows:
-            item = row.values.get("line_item")
-            if item is not None and item.product_id is None:
-                item.product_id = self.by_key[product_key(item.name)]
 
 
 def _free_sku(key: str, taken: set[str]) -> str:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from voronka.accounts.models import Role, User
 from voronka.accounts.visibility import visible_deals, visible_users
 from voronka.crm.models import LeadSource
+from voronka.pipeline.lost_reasons import lost_reason_not_given
 from voronka.pipeline.models import DealStatus, LostReason, Pipeline, Stage
 
 from .cells import CellError, parse_status
@@ -86,6 +87,7 @@ class Resolver:
         self.created_records: dict[str, list[int]] = defaultdict(list)
         self.products = ProductResolver(self.value_map)
         self.new_owners: dict[str, User] = {}
+        self._reason_not_given: int | None = None
         self._external_ids: set[str] | None = None
 
     # -- choices from the value map
@@ -272,6 +274,12 @@ class Resolver:
             "lost_reason", raw, self.reason_by_name,
             _("Unknown lost reason «%(value)s»; map it or create it."),
         )  # fmt: skip
+
+    def reason_not_given(self) -> int:
+        """The built-in «Reason not given» (made on first use)."""
+        if self._reason_not_given is None:
+            self._reason_not_given = lost_reason_not_given().pk
+        return self._reason_not_given
 
     def create_new_values(self) -> None:
         """Create the owners, lead sources and lost reasons the user chose to add (before

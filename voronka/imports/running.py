@@ -1,7 +1,10 @@
 """Job control while an import runs: read the rows, write them batch by batch, record progress."""
 
+import bisect
+import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,100 +13,163 @@ from django.utils.translation import gettext as _
 from voronka.core.errors import DomainError
 from voronka.core.planner_statistics import planner_statistics_refresh
 from voronka.pipeline.bulk import refresh_returning_customers
-from voronka.pipeline.lost_reasons import lost_reason_not_given
 
 from .checking import REPORT_MAX_ERRORS
 from .errors import InvalidRowsPresent
 from .models import ImportJob, ImportStatus
 from .parsing import read_table
+from .products import product_key
 from .reading import Row, RowProblem, RowReader
 from .resolving import NOT_GIVEN, Resolver
-from .writing import BATCH_SIZE, RowWriter
+from .writing import RowWriter
+
+# Rows written per transaction. Larger batches cost fewer commits (on SQLite each commit
+# writes the touched index pages to the WAL again: 1,000-row batches spent a third of the
+# import there); progress, cancelling and resuming still go batch by batch.
+BATCH_SIZE = 5000
+
+
+@dataclass
+class _Survey:
+    """What the first pass over the file learns, without keeping any row."""
+
+    valid: int = 0
+    failed: int = 0
+    problems: list[RowProblem] = field(default_factory=list)  # the first REPORT_MAX_ERRORS
+    new_products: dict = field(default_factory=dict)  # name key -> the first line item naming it
 
 
 def import_run(*, job: ImportJob, progress: Callable[[int, int], None] | None = None) -> ImportJob:
     """Write the file's valid rows, batch by batch (see `services`). Never raises for a bad row.
 
-    Between batches the job records its progress, the lines written and a heartbeat, and stops
-    when someone asked to cancel it. Lines an earlier run of the same job wrote are skipped, so
-    a job whose worker died resumes where it stopped.
+    Two passes over the stored file, so memory does not grow with its length: the first reads
+    and checks every row (a job that does not import valid rows only fails here, before
+    writing anything) and notes the products to create; the second reads the rows again and
+    writes them. Each batch commits with the job's progress and the lines it wrote, in one
+    transaction, so a resumed job never writes a line twice. Before each batch the worker makes
+    sure the job is still its own: a job cancelled, rolled back or resumed by another worker
+    (this one was thought dead) is left as it is. Lines an earlier run wrote are skipped.
     """
+    token = uuid.uuid4().hex
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.RUNNING, heartbeat_at=timezone.now()
+        status=ImportStatus.RUNNING, heartbeat_at=timezone.now(), worker_token=token
     )
     job.status = ImportStatus.RUNNING
+    job.worker_token = token
     try:
         resolver = Resolver(job)
         reader = RowReader(job, resolver)
-        rows: list[Row] = []
-        problems: list[RowProblem] = []
-        failed_lines: set[int] = set()
-        already_written = _line_set(job.written_lines)
-        for line, cells in read_table(bytes(job.content)).rows:
-            row, row_problems = reader.read(line, cells)
-            if row is None:
-                problems.extend(row_problems)
-                failed_lines.add(line)
-            elif line not in already_written:
-                rows.append(row)
-        if failed_lines and not job.valid_only:
-            job.errors = [problem.as_dict() for problem in problems[:REPORT_MAX_ERRORS]]
-            job.failed_count = len(failed_lines)
+        already_written = _LineRanges(job.written_lines)
+        survey = _survey(job, reader, already_written)
+        if survey.failed and not job.valid_only:
+            job.errors = [problem.as_dict() for problem in survey.problems]
+            job.failed_count = survey.failed
             job.status = ImportStatus.FAILED
             job.message = str(InvalidRowsPresent.default_message)
-            job.finished_at = timezone.now()
-            job.save()
-            return job
-        job.row_count = len(rows) + len(failed_lines) + len(already_written)
-        job.processed = len(failed_lines) + len(already_written)
+            return _finish(job)
+        job.row_count = survey.valid + survey.failed + already_written.count
+        job.processed = survey.failed + already_written.count
         with transaction.atomic():
             resolver.create_new_values()
-            resolver.products.create_missing(rows)
+            resolver.products.create_missing(survey.new_products)
             _remember_created(job, resolver)
-        _fill_created_ids(rows, resolver)
         writer = RowWriter(job, resolver)
         counts = Counter(
             created=job.created_count, updated=job.updated_count, skipped=job.skipped_count
         )
+        batch_problems: list[RowProblem] = []
+        failed = survey.failed
+        rows = _rows_to_write(job, reader, resolver, already_written)
         for batch in _batches(rows, BATCH_SIZE):
-            if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
-                job.status = ImportStatus.CANCELLED
-                job.message = running_written_message(job.written_lines)
-                break
-            outcomes, batch_problems = writer.write_batch(batch)
-            counts.update(outcomes)
-            problems.extend(batch_problems)
-            failed_lines.update(problem.line for problem in batch_problems)
-            job.processed += len(batch)
-            job.written_lines = _add_range(job.written_lines, batch[0].line, batch[-1].line)
-            ImportJob.objects.filter(pk=job.pk).update(
-                processed=job.processed,
-                created_count=counts["created"],
-                updated_count=counts["updated"],
-                skipped_count=counts["skipped"],
-                failed_count=len(failed_lines),
-                written_lines=job.written_lines,
-                heartbeat_at=timezone.now(),
-            )
+            with transaction.atomic():
+                state = _locked_state(job)
+                if state is None:  # no longer this worker's job: leave it as it is
+                    return job
+                if state:
+                    job.status = ImportStatus.CANCELLED
+                    job.message = running_written_message(job.written_lines)
+                    break
+                outcomes, problems = writer.write_batch(batch)
+                counts.update(outcomes)
+                batch_problems.extend(problems[: REPORT_MAX_ERRORS - len(batch_problems)])
+                failed += len({problem.line for problem in problems})
+                job.processed += len(batch)
+                job.written_lines = _add_range(job.written_lines, batch[0].line, batch[-1].line)
+                ImportJob.objects.filter(pk=job.pk).update(
+                    processed=job.processed,
+                    created_count=counts["created"],
+                    updated_count=counts["updated"],
+                    skipped_count=counts["skipped"],
+                    failed_count=failed,
+                    written_lines=job.written_lines,
+                    heartbeat_at=timezone.now(),
+                )
             if progress:
                 progress(job.processed, job.row_count)
         refresh_returning_customers(writer.touched_companies)
         planner_statistics_refresh(rows_written=counts["created"] + counts["updated"])
-        problems.sort(key=lambda problem: problem.line)
+        problems = sorted([*survey.problems, *batch_problems], key=lambda problem: problem.line)
         job.errors = [problem.as_dict() for problem in problems[:REPORT_MAX_ERRORS]]
         job.created_count = counts["created"]
         job.updated_count = counts["updated"]
         job.skipped_count = counts["skipped"]
-        job.failed_count = len(failed_lines)
+        job.failed_count = failed
         if job.status != ImportStatus.CANCELLED:
             job.processed = job.row_count
             job.status = ImportStatus.DONE
     except DomainError as error:
         job.status = ImportStatus.FAILED
         job.message = str(error.message)
+    return _finish(job)
+
+
+def _survey(job: ImportJob, reader: RowReader, already_written: "_LineRanges") -> _Survey:
+    survey = _Survey()
+    for line, cells in read_table(bytes(job.content)).rows:
+        row, problems = reader.read(line, cells)
+        if row is None:
+            survey.failed += 1
+            survey.problems.extend(problems[: REPORT_MAX_ERRORS - len(survey.problems)])
+        elif line not in already_written:
+            survey.valid += 1
+            item = row.values.get("line_item")
+            if item is not None and item.product_id is None:
+                survey.new_products.setdefault(product_key(item.name), item)
+    return survey
+
+
+def _rows_to_write(job: ImportJob, reader: RowReader, resolver: Resolver, already_written):
+    """The valid rows not yet written, read again, with the ids of what was made for them."""
+    for line, cells in read_table(bytes(job.content)).rows:
+        if line in already_written:
+            continue
+        row, _problems = reader.read(line, cells)
+        if row is not None:
+            _fill_created_ids(row, resolver)
+            yield row
+
+
+def _locked_state(job: ImportJob) -> bool | None:
+    """Lock the job's row for the batch; None when it is no longer this worker's running job,
+    else whether someone asked to cancel it."""
+    return (
+        ImportJob.objects.select_for_update()
+        .filter(pk=job.pk, status=ImportStatus.RUNNING, worker_token=job.worker_token)
+        .values_list("cancel_requested", flat=True)
+        .first()
+    )
+
+
+def _finish(job: ImportJob) -> ImportJob:
+    """Save the outcome, unless the job stopped being this worker's meanwhile (rolled back,
+    cancelled as stalled, or resumed by another worker): then the job is left as it is."""
     job.finished_at = timezone.now()
     job.cancel_requested = False
-    job.save()
+    with transaction.atomic():
+        if _locked_state(job) is None:
+            job.refresh_from_db()
+            return job
+        job.save()
     return job
 
 
@@ -119,22 +185,25 @@ def _remember_created(job: ImportJob, resolver: Resolver) -> None:
     for key, pks in made.items():
         if pks:
             records[key] = sorted({*records.get(key, []), *pks})
-    for raw, owner in resolver.new_owners.items():
-        job.value_map.setdefault("owner", {})[raw] = str(owner.pk)
+    # A new mapping, not the resolver's: this run goes on resolving them as new owners.
+    owners = {**job.value_map.get("owner", {})}
+    owners.update((raw, str(owner.pk)) for raw, owner in resolver.new_owners.items())
+    job.value_map = {**job.value_map, "owner": owners}
     job.created_records = records
     ImportJob.objects.filter(pk=job.pk).update(created_records=records, value_map=job.value_map)
 
 
-def _batches(rows: list[Row], size: int):
+def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
     """Batches of about `size` rows that never split the rows of one deal (same external id:
     one row per product line), so its line items are written together."""
-    start = 0
-    while start < len(rows):
-        end = min(start + size, len(rows))
-        while end < len(rows) and _same_record(rows[end - 1], rows[end]):
-            end += 1
-        yield rows[start:end]
-        start = end
+    batch: list[Row] = []
+    for row in rows:
+        if len(batch) >= size and not _same_record(batch[-1], row):
+            yield batch
+            batch = []
+        batch.append(row)
+    if batch:
+        yield batch
 
 
 def _same_record(first: Row, second: Row) -> bool:
@@ -142,21 +211,30 @@ def _same_record(first: Row, second: Row) -> bool:
     return bool(external_id) and external_id == second.values.get("external_id")
 
 
-def _fill_created_ids(rows: list[Row], resolver: Resolver) -> None:
+def _fill_created_ids(row: Row, resolver: Resolver) -> None:
     """Replace the placeholders of records made just before writing (new sources and lost
-    reasons the user chose to create, the built-in «Reason not given»)."""
-    not_given = None
-    for row in rows:
-        for key in ("lead_source", "lost_reason"):
-            if row.values.get(f"{key}_id") == -1:
-                row.values[f"{key}_id"] = resolver.created_new[(key, row.values[f"_raw_{key}"])]
-        if row.values.get("lost_reason_id") == NOT_GIVEN:
-            not_given = not_given or lost_reason_not_given()
-            row.values["lost_reason_id"] = not_given.pk
+    reasons the user chose to create, the built-in «Reason not given», new products)."""
+    for key in ("lead_source", "lost_reason"):
+        if row.values.get(f"{key}_id") == -1:
+            row.values[f"{key}_id"] = resolver.created_new[(key, row.values[f"_raw_{key}"])]
+    if row.values.get("lost_reason_id") == NOT_GIVEN:
+        row.values["lost_reason_id"] = resolver.reason_not_given()
+    item = row.values.get("line_item")
+    if item is not None and item.product_id is None:
+        item.product_id = resolver.products.by_key[product_key(item.name)]
 
 
-def _line_set(ranges: list[list[int]]) -> set[int]:
-    return {line for first, last in ranges for line in range(first, last + 1)}
+class _LineRanges:
+    """The lines an earlier run wrote, as the job keeps them: sorted [first, last] ranges."""
+
+    def __init__(self, ranges: list[list[int]]):
+        self.starts = [first for first, _last in ranges]
+        self.ends = [last for _first, last in ranges]
+        self.count = sum(last - first + 1 for first, last in ranges)
+
+    def __contains__(self, line: int) -> bool:
+        index = bisect.bisect_right(self.starts, line) - 1
+        return index >= 0 and line <= self.ends[index]
 
 
 def _add_range(ranges: list[list[int]], first: int, last: int) -> list[list[int]]:

@@ -99,3 +99,55 @@ def test_only_a_stalled_job_can_be_resumed(admin):
     job.refresh_from_db()
     with pytest.raises(services.ImportNotReady):
         services.import_job_resume(job=job, user=admin)
+
+
+def _after_first_batch(action):
+    def progress(done, total):
+        if done == 2:
+            action()
+
+    return progress
+
+
+def test_a_worker_thought_dead_stops_when_its_job_was_rolled_back_meanwhile(admin, small_batches):
+    """The worker stalls after its first batch; the user rolls the job back; when the worker
+    wakes up it writes nothing more and leaves the job rolled back."""
+    job = _checked_job(admin)
+
+    def roll_back():
+        ImportJob.objects.filter(pk=job.pk).update(
+            heartbeat_at=timezone.now() - timedelta(minutes=10)
+        )
+        stalled = ImportJob.objects.get(pk=job.pk)
+        services.import_job_roll_back(job=stalled, user=admin, in_background=False)
+
+    running.import_run(job=job, progress=_after_first_batch(roll_back))
+    job.refresh_from_db()
+    assert job.status == ImportStatus.ROLLED_BACK
+    assert job.written_lines == [[2, 3]]
+    assert job.rollback_report["removed"]["deal"] == 2
+    assert Deal.objects.count() == 0
+
+
+def test_a_worker_thought_dead_stops_when_another_worker_resumed_its_job(admin, small_batches):
+    """The job is resumed by a second worker while the first still runs: the first stops at
+    its next batch and saves nothing; the second writes every line exactly once."""
+    job = _checked_job(admin)
+    second: list[ImportJob] = []
+
+    def resume():
+        ImportJob.objects.filter(pk=job.pk).update(
+            heartbeat_at=timezone.now() - timedelta(minutes=10)
+        )
+        stalled = ImportJob.objects.get(pk=job.pk)
+        services.import_job_resume(job=stalled, user=admin)
+        second.append(running.import_run(job=ImportJob.objects.get(pk=job.pk)))
+
+    first = running.import_run(job=job, progress=_after_first_batch(resume))
+    assert first.worker_token != second[0].worker_token
+    job.refresh_from_db()
+    assert (job.status, job.processed, job.created_count) == (ImportStatus.DONE, 6, 6)
+    assert job.written_lines == [[2, 7]]
+    assert sorted(Deal.objects.values_list("external_id", flat=True)) == [
+        f"J-{n}" for n in range(6)
+    ]
