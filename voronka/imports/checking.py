@@ -1,13 +1,21 @@
 """The dry run: read every row without writing and report counts, a preview and errors."""
 
+import hashlib
+import json
 from collections import Counter, defaultdict
 from datetime import datetime
 from decimal import Decimal
 
+from django.db.models import Count, Max
 from django.utils import timezone
 
+from voronka.accounts.models import Department, User
+from voronka.catalog.models import Product
 from voronka.core.errors import DomainError
-from voronka.pipeline.models import DealStatus
+from voronka.core.models import Organisation
+from voronka.crm.models import LeadSource
+from voronka.customfields.models import CustomFieldDefinition
+from voronka.pipeline.models import Deal, DealStatus, LostReason, Pipeline, Stage
 
 from .fields import VALUE_FIELDS, fields_for
 from .models import ImportJob, ImportStatus
@@ -49,6 +57,36 @@ def scan_values(job: ImportJob) -> dict:
     return {"unknown": {key: dict(counts[key]) for key in mapped}, "outcomes": outcomes}
 
 
+# What reading a row looks up, in tables small enough to read whole: a change to any of them
+# since the check may make a valid row invalid (a renamed stage, a deactivated owner).
+STATE_TABLES = [User, Department, Pipeline, Stage, LeadSource, LostReason, Product,
+                CustomFieldDefinition, Organisation]  # fmt: skip
+# Columns that change without changing how a row reads.
+VOLATILE_COLUMNS = {"last_login", "password"}
+
+
+def import_state(job: ImportJob) -> str:
+    """A digest of everything the reading of the job's rows depends on besides the file: the
+    job's choices, the reference tables, and the deals (their number, last id and last change,
+    for updates by external id). Equal digests at the check and at the start mean the check's
+    verdict still holds, so the import need not read the file twice."""
+    Organisation.current()  # made on first use, by the reading itself otherwise
+    digest = hashlib.sha256()
+    choices = [job.kind, job.mapping, job.value_map, job.options, job.created_by_id]
+    digest.update(json.dumps(choices, sort_keys=True, default=str).encode())
+    for model in STATE_TABLES:
+        columns = [
+            field.attname
+            for field in model._meta.concrete_fields
+            if field.attname not in VOLATILE_COLUMNS
+        ]
+        for values in model._base_manager.order_by("pk").values_list(*columns):
+            digest.update(repr(values).encode())
+    deals = Deal.objects.aggregate(number=Count("pk"), last=Max("pk"), changed=Max("updated_at"))
+    digest.update(repr(sorted(deals.items())).encode())
+    return digest.hexdigest()
+
+
 def import_check(*, job: ImportJob) -> dict:
     """Read every row without writing: counts, the first rows as read, and each row's errors.
 
@@ -66,6 +104,7 @@ def import_check(*, job: ImportJob) -> dict:
 
 
 def _check(job: ImportJob) -> dict:
+    state = import_state(job)  # before reading: a change while reading shows as a change
     resolver = Resolver(job)
     reader = RowReader(job, resolver)
     valid = invalid = 0
@@ -113,6 +152,7 @@ def _check(job: ImportJob) -> dict:
         "assumptions": dict(assumptions),
         "columns": [labels[key] for key in shown],
         "preview": preview,
+        "state": state,
     }
     job.report = report
     job.row_count = valid + invalid

@@ -14,7 +14,7 @@ from voronka.core.errors import DomainError
 from voronka.core.planner_statistics import planner_statistics_refresh
 from voronka.pipeline.bulk import refresh_returning_customers
 
-from .checking import REPORT_MAX_ERRORS
+from .checking import REPORT_MAX_ERRORS, import_state
 from .errors import InvalidRowsPresent
 from .models import ImportJob, ImportStatus
 from .parsing import read_table
@@ -30,25 +30,39 @@ BATCH_SIZE = 5000
 
 
 @dataclass
-class _Survey:
-    """What the first pass over the file learns, without keeping any row."""
+class _Reading:
+    """What reading the file learns besides the rows, which are never kept."""
 
     valid: int = 0
     failed: int = 0
     problems: list[RowProblem] = field(default_factory=list)  # the first REPORT_MAX_ERRORS
-    new_products: dict = field(default_factory=dict)  # name key -> the first line item naming it
+    # Invalid lines not yet counted as processed: batching reads a row ahead of the batch.
+    pending_failures: list[int] = field(default_factory=list)
+
+    def failure(self, line: int, problems: list[RowProblem]) -> None:
+        self.failed += 1
+        self.problems.extend(problems[: REPORT_MAX_ERRORS - len(self.problems)])
+        self.pending_failures.append(line)
+
+    def failures_up_to(self, line: int) -> int:
+        """How many pending invalid lines come before `line`; they are counted from now on."""
+        counted = [failed for failed in self.pending_failures if failed <= line]
+        self.pending_failures = self.pending_failures[len(counted) :]
+        return len(counted)
 
 
 def import_run(*, job: ImportJob, progress: Callable[[int, int], None] | None = None) -> ImportJob:
     """Write the file's valid rows, batch by batch (see `services`). Never raises for a bad row.
 
-    Two passes over the stored file, so memory does not grow with its length: the first reads
-    and checks every row (a job that does not import valid rows only fails here, before
-    writing anything) and notes the products to create; the second reads the rows again and
-    writes them. Each batch commits with the job's progress and the lines it wrote, in one
-    transaction, so a resumed job never writes a line twice. Before each batch the worker makes
-    sure the job is still its own: a job cancelled, rolled back or resumed by another worker
-    (this one was thought dead) is left as it is. Lines an earlier run wrote are skipped.
+    The rows are read from the stored file as they are written, so memory does not grow with
+    its length. A job that must not import a file with invalid rows (not `valid_only`) reads
+    the file once more first, and fails before writing anything if a row is invalid, unless
+    nothing the check depended on changed since it found every row valid (`import_state`).
+    Each batch commits with the job's progress, the lines it wrote and the products it
+    created, in one transaction, so a resumed job never writes a line twice. Before each batch
+    the worker makes sure the job is still its own: a job cancelled, rolled back or resumed by
+    another worker (this one was thought dead) is left as it is. Lines an earlier run wrote
+    are skipped.
     """
     token = uuid.uuid4().hex
     ImportJob.objects.filter(pk=job.pk).update(
@@ -60,26 +74,27 @@ def import_run(*, job: ImportJob, progress: Callable[[int, int], None] | None = 
         resolver = Resolver(job)
         reader = RowReader(job, resolver)
         already_written = _LineRanges(job.written_lines)
-        survey = _survey(job, reader, already_written)
-        if survey.failed and not job.valid_only:
-            job.errors = [problem.as_dict() for problem in survey.problems]
-            job.failed_count = survey.failed
-            job.status = ImportStatus.FAILED
-            job.message = str(InvalidRowsPresent.default_message)
-            return _finish(job)
-        job.row_count = survey.valid + survey.failed + already_written.count
-        job.processed = survey.failed + already_written.count
+        if not job.valid_only and not _check_still_holds(job):
+            survey = _survey(job, reader, already_written)
+            if survey.failed:
+                job.errors = [problem.as_dict() for problem in survey.problems]
+                job.failed_count = survey.failed
+                job.status = ImportStatus.FAILED
+                job.message = str(InvalidRowsPresent.default_message)
+                return _finish(job)
+            job.row_count = survey.valid + already_written.count
+        job.processed = already_written.count
         with transaction.atomic():
             resolver.create_new_values()
-            resolver.products.create_missing(survey.new_products)
             _remember_created(job, resolver)
         writer = RowWriter(job, resolver)
         counts = Counter(
             created=job.created_count, updated=job.updated_count, skipped=job.skipped_count
         )
         batch_problems: list[RowProblem] = []
-        failed = survey.failed
-        rows = _rows_to_write(job, reader, resolver, already_written)
+        reading = _Reading()
+        failed_writing = 0
+        rows = _rows_to_write(job, reader, resolver, already_written, reading)
         for batch in _batches(rows, BATCH_SIZE):
             with transaction.atomic():
                 state = _locked_state(job)
@@ -89,18 +104,20 @@ def import_run(*, job: ImportJob, progress: Callable[[int, int], None] | None = 
                     job.status = ImportStatus.CANCELLED
                     job.message = running_written_message(job.written_lines)
                     break
+                if _create_products(batch, resolver):
+                    _remember_created(job, resolver)
                 outcomes, problems = writer.write_batch(batch)
                 counts.update(outcomes)
                 batch_problems.extend(problems[: REPORT_MAX_ERRORS - len(batch_problems)])
-                failed += len({problem.line for problem in problems})
-                job.processed += len(batch)
+                failed_writing += len({problem.line for problem in problems})
+                job.processed += len(batch) + reading.failures_up_to(batch[-1].line)
                 job.written_lines = _add_range(job.written_lines, batch[0].line, batch[-1].line)
                 ImportJob.objects.filter(pk=job.pk).update(
                     processed=job.processed,
                     created_count=counts["created"],
                     updated_count=counts["updated"],
                     skipped_count=counts["skipped"],
-                    failed_count=failed,
+                    failed_count=reading.failed + failed_writing,
                     written_lines=job.written_lines,
                     heartbeat_at=timezone.now(),
                 )
@@ -108,14 +125,14 @@ def import_run(*, job: ImportJob, progress: Callable[[int, int], None] | None = 
                 progress(job.processed, job.row_count)
         refresh_returning_customers(writer.touched_companies)
         planner_statistics_refresh(rows_written=counts["created"] + counts["updated"])
-        problems = sorted([*survey.problems, *batch_problems], key=lambda problem: problem.line)
+        problems = sorted([*reading.problems, *batch_problems], key=lambda problem: problem.line)
         job.errors = [problem.as_dict() for problem in problems[:REPORT_MAX_ERRORS]]
         job.created_count = counts["created"]
         job.updated_count = counts["updated"]
         job.skipped_count = counts["skipped"]
-        job.failed_count = failed
+        job.failed_count = reading.failed + failed_writing
         if job.status != ImportStatus.CANCELLED:
-            job.processed = job.row_count
+            job.row_count = job.processed = already_written.count + reading.valid + reading.failed
             job.status = ImportStatus.DONE
     except DomainError as error:
         job.status = ImportStatus.FAILED
@@ -123,30 +140,56 @@ def import_run(*, job: ImportJob, progress: Callable[[int, int], None] | None = 
     return _finish(job)
 
 
-def _survey(job: ImportJob, reader: RowReader, already_written: "_LineRanges") -> _Survey:
-    survey = _Survey()
-    for line, cells in read_table(bytes(job.content)).rows:
-        row, problems = reader.read(line, cells)
-        if row is None:
-            survey.failed += 1
-            survey.problems.extend(problems[: REPORT_MAX_ERRORS - len(survey.problems)])
-        elif line not in already_written:
-            survey.valid += 1
-            item = row.values.get("line_item")
-            if item is not None and item.product_id is None:
-                survey.new_products.setdefault(product_key(item.name), item)
-    return survey
+def _check_still_holds(job: ImportJob) -> bool:
+    """Whether the check found every row valid and nothing it read has changed since."""
+    report = job.report or {}
+    return report.get("invalid") == 0 and report.get("state") == import_state(job)
 
 
-def _rows_to_write(job: ImportJob, reader: RowReader, resolver: Resolver, already_written):
-    """The valid rows not yet written, read again, with the ids of what was made for them."""
+def _survey(job: ImportJob, reader: RowReader, already_written: "_LineRanges") -> _Reading:
+    """Read and check every row not yet written, keeping none."""
+    survey = _Reading()
     for line, cells in read_table(bytes(job.content)).rows:
         if line in already_written:
             continue
-        row, _problems = reader.read(line, cells)
-        if row is not None:
-            _fill_created_ids(row, resolver)
-            yield row
+        row, problems = reader.read(line, cells)
+        if row is None:
+            survey.failure(line, problems)
+        else:
+            survey.valid += 1
+    return survey
+
+
+def _rows_to_write(job, reader, resolver, already_written, reading: _Reading):
+    """The valid rows not yet written, with the ids of what was made for them; invalid ones
+    are counted in `reading`."""
+    for line, cells in read_table(bytes(job.content)).rows:
+        if line in already_written:
+            continue
+        row, problems = reader.read(line, cells)
+        if row is None:
+            reading.failure(line, problems)
+            continue
+        reading.valid += 1
+        _fill_created_ids(row, resolver)
+        yield row
+
+
+def _create_products(batch: list[Row], resolver: Resolver) -> bool:
+    """Create the products the batch names that the catalogue lacks (in the batch's
+    transaction); returns whether any was made."""
+    wanted = {}
+    for row in batch:
+        item = row.values.get("line_item")
+        if item is not None and item.product_id is None:
+            wanted.setdefault(product_key(item.name), item)
+    made_before = len(resolver.products.created)
+    resolver.products.create_missing(wanted)
+    for row in batch:
+        item = row.values.get("line_item")
+        if item is not None and item.product_id is None:
+            item.product_id = resolver.products.by_key[product_key(item.name)]
+    return len(resolver.products.created) > made_before
 
 
 def _locked_state(job: ImportJob) -> bool | None:
@@ -213,15 +256,12 @@ def _same_record(first: Row, second: Row) -> bool:
 
 def _fill_created_ids(row: Row, resolver: Resolver) -> None:
     """Replace the placeholders of records made just before writing (new sources and lost
-    reasons the user chose to create, the built-in «Reason not given», new products)."""
+    reasons the user chose to create, the built-in «Reason not given»)."""
     for key in ("lead_source", "lost_reason"):
         if row.values.get(f"{key}_id") == -1:
             row.values[f"{key}_id"] = resolver.created_new[(key, row.values[f"_raw_{key}"])]
     if row.values.get("lost_reason_id") == NOT_GIVEN:
         row.values["lost_reason_id"] = resolver.reason_not_given()
-    item = row.values.get("line_item")
-    if item is not None and item.product_id is None:
-        item.product_id = resolver.products.by_key[product_key(item.name)]
 
 
 class _LineRanges:

@@ -8,9 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import UserFactory
+from voronka.crm.models import LeadSource
 from voronka.imports import running, services
 from voronka.imports.models import ImportJob, ImportStatus
-from voronka.pipeline.models import Deal
+from voronka.imports.reading import RowReader
+from voronka.pipeline.models import Deal, Stage
 
 from .helpers import csv_bytes
 
@@ -151,3 +153,62 @@ def test_a_worker_thought_dead_stops_when_another_worker_resumed_its_job(admin, 
     assert sorted(Deal.objects.values_list("external_id", flat=True)) == [
         f"J-{n}" for n in range(6)
     ]
+
+
+@pytest.fixture
+def counted_reads(monkeypatch):
+    reads = []
+    original = RowReader.read
+
+    def read(self, line, cells):
+        reads.append(line)
+        return original(self, line, cells)
+
+    monkeypatch.setattr(RowReader, "read", read)
+    return reads
+
+
+def test_the_file_is_read_once_when_nothing_changed_since_the_check(admin, counted_reads):
+    job = _checked_job(admin)
+    counted_reads.clear()
+    job = running.import_run(job=job)
+    assert (job.status, job.created_count, job.processed, job.row_count) == (
+        ImportStatus.DONE, 6, 6, 6
+    )  # fmt: skip
+    assert counted_reads == [2, 3, 4, 5, 6, 7]
+
+
+def test_a_change_since_the_check_makes_the_import_check_every_row_first(admin, counted_reads):
+    job = _checked_job(admin)
+    LeadSource.objects.create(name="Новый источник")  # harmless, but the check may be stale
+    counted_reads.clear()
+    job = running.import_run(job=job)
+    assert (job.status, job.created_count) == (ImportStatus.DONE, 6)
+    assert counted_reads == [2, 3, 4, 5, 6, 7] * 2
+
+
+def test_a_row_made_invalid_since_the_check_fails_the_job_before_anything_is_written(admin):
+    job = _checked_job(admin)
+    Stage.objects.filter(name="Переговоры").update(name="Встреча")
+    job = running.import_run(job=job)
+    assert (job.status, job.failed_count, job.processed) == (ImportStatus.FAILED, 6, 0)
+    assert job.errors[0]["line"] == 2
+    assert Deal.objects.count() == 0
+
+
+def test_invalid_rows_of_a_valid_only_import_are_counted_as_they_are_read(admin, small_batches):
+    rows = [[f"J-{n}", f"Сделка {n}", "Переговоры" if n % 3 else "Нет такого"] for n in range(7)]
+    job = services.import_job_create(
+        user=admin, kind="deals", file_name="j.csv", data=csv_bytes(HEADERS, rows)
+    )
+    services.import_check(job=job)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED, valid_only=True)
+    job.refresh_from_db()
+    seen = []
+    job = running.import_run(job=job, progress=lambda done, total: seen.append(done))
+    # Lines 2, 5 and 8 are invalid; batches of two valid rows: 3–4, 6–7.
+    assert seen == [3, 6]  # line 8 is counted when the job ends
+    assert (job.status, job.created_count, job.failed_count, job.processed, job.row_count) == (
+        ImportStatus.DONE, 4, 3, 7, 7
+    )  # fmt: skip
+    assert [error["line"] for error in job.errors] == [2, 5, 8]
