@@ -58,10 +58,11 @@ def parse_datetime(text: str) -> datetime:
     return parse_moment(text)[0]
 
 
-def parse_moment(text: str) -> tuple[datetime, bool]:
-    """(aware moment, True when the cell gave a date without a time of day)."""
+def parse_moment(text: str, zone: str | None = None) -> tuple[datetime, bool]:
+    """(aware moment, True when the cell gave a date without a time of day), in `zone` (the
+    current time zone's name, which a reader of many rows looks up once)."""
     # A file repeats the same dates many times: read each once per time zone.
-    return _parse_moment(text, timezone.get_current_timezone_name())
+    return _parse_moment(text, zone or timezone.get_current_timezone_name())
 
 
 @lru_cache(maxsize=8192)

@@ -76,6 +76,10 @@ class RowReader:
         self.now = timezone.now()
         self.currency = Organisation.current().currency
         self.custom_definitions = custom_definitions(job.kind, job.mapping)
+        self.zone = timezone.get_current_timezone_name()
+
+    def _moment(self, raw: str):
+        return parse_moment(raw, self.zone)
 
     def column(self, key: str) -> str:
         index = self.mapping.get(key)
@@ -201,7 +205,7 @@ class RowReader:
         )
         moments = {}
         for key in ("created_at", "first_contact_at", "stage_entered_at", "closed_at"):
-            moments[key] = attempt(key, parse_moment) if text(key) else None
+            moments[key] = attempt(key, self._moment) if text(key) else None
         values["expected_close_date"] = (
             attempt("expected_close_date", parse_date) if text("expected_close_date") else None
         )

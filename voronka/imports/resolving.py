@@ -7,6 +7,7 @@ name matches. Each lookup raises CellError with a message for the per-row report
 from collections import defaultdict
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from voronka.accounts.models import Role, User
 from voronka.accounts.visibility import visible_deals, visible_users
@@ -23,6 +24,9 @@ from .products import ProductResolver
 NEW = "new"  # value-map choice: create a lead source / lost reason with the file's name
 # Value-map choices for the stage column: the value is an outcome, not an open stage.
 OUTCOME_CHOICES = (DealStatus.WON.value, DealStatus.LOST.value)
+# Translated only when a row needs them (every row asks for its source and reason).
+UNKNOWN_SOURCE = gettext_lazy("Unknown lead source «%(value)s»; map it or create it.")
+UNKNOWN_REASON = gettext_lazy("Unknown lost reason «%(value)s»; map it or create it.")
 NOT_GIVEN = -2  # lost-reason id placeholder: the built-in «Reason not given», made when writing
 
 
@@ -249,10 +253,7 @@ class Resolver:
         return found
 
     def lead_source(self, raw: str, cells=None) -> int | None:
-        return self._named(
-            "lead_source", raw, self.source_by_name,
-            _("Unknown lead source «%(value)s»; map it or create it."),
-        )  # fmt: skip
+        return self._named("lead_source", raw, self.source_by_name, UNKNOWN_SOURCE)
 
     def deal_exists(self, external_id: str | None) -> bool:
         """Whether the user can see a deal with this external id (loaded on first use)."""
@@ -270,10 +271,7 @@ class Resolver:
         return self.last_stages[pipeline_id]
 
     def lost_reason(self, raw: str, cells=None) -> int | None:
-        return self._named(
-            "lost_reason", raw, self.reason_by_name,
-            _("Unknown lost reason «%(value)s»; map it or create it."),
-        )  # fmt: skip
+        return self._named("lost_reason", raw, self.reason_by_name, UNKNOWN_REASON)
 
     def reason_not_given(self) -> int:
         """The built-in «Reason not given» (made on first use)."""
