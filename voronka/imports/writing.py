@@ -48,6 +48,11 @@ class RowWriter(PartiesWriter):
     # -- batch control
     def write_batch(self, rows: list[Row]) -> tuple[list[str], list[RowProblem]]:
         """Write rows in one transaction; if that fails, row by row in savepoints."""
+        # Each batch looks up again the deals and companies its rows name, so the caches of
+        # earlier batches are not needed; dropping them keeps memory flat over a long file.
+        # (Contacts stay: one without a company is matched by name across the whole file.)
+        self.deals.clear()
+        self.companies.clear()
         snapshot = self._snapshot()
         try:
             with transaction.atomic():

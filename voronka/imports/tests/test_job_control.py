@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import UserFactory
-from voronka.crm.models import LeadSource
+from voronka.crm.models import Company, LeadSource
 from voronka.imports import running, services
 from voronka.imports.models import ImportJob, ImportStatus
 from voronka.imports.reading import RowReader
@@ -212,3 +212,26 @@ def test_invalid_rows_of_a_valid_only_import_are_counted_as_they_are_read(admin,
         ImportStatus.DONE, 4, 3, 7, 7
     )  # fmt: skip
     assert [error["line"] for error in job.errors] == [2, 5, 8]
+
+
+def test_later_batches_find_the_companies_and_deals_of_earlier_ones(admin, small_batches):
+    """Each batch looks its companies and deals up again: nothing is made twice."""
+    headers = [*HEADERS, "Компания"]
+    rows = [
+        ["J-1", "Сделка 1", "Переговоры", "ООО Ромашка"],
+        ["J-2", "Сделка 2", "Переговоры", "ООО Лютик"],
+        ["J-3", "Сделка 3", "Переговоры", "ООО Ромашка"],
+        ["J-1", "Сделка 1", "Переговоры", "ООО Ромашка"],
+        ["J-4", "Сделка 4", "Переговоры", "ООО Лютик"],
+    ]
+    job = services.import_job_create(
+        user=admin, kind="deals", file_name="j.csv", data=csv_bytes(headers, rows)
+    )
+    services.import_check(job=job)
+    job = services.import_job_start(job=job, user=admin, valid_only=False, on_match="skip")
+    assert (job.status, job.created_count, job.skipped_count) == (ImportStatus.DONE, 4, 1)
+    assert sorted(Company.objects.values_list("name", flat=True)) == ["ООО Лютик", "ООО Ромашка"]
+    assert sorted(Deal.objects.values_list("external_id", "company__name")) == [
+        ("J-1", "ООО Ромашка"), ("J-2", "ООО Лютик"), ("J-3", "ООО Ромашка"),
+        ("J-4", "ООО Лютик"),
+    ]  # fmt: skip
