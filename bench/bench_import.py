@@ -149,6 +149,7 @@ def main():
         admin, owners, stages = _seed()
         data = generated_file(arguments.rows, owners, stages)
         load_before = os.getloadavg()
+        peak_before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         cpu_started = time.process_time()
         job, check_seconds, import_seconds = _import(admin, data)
         import_cpu = time.process_time() - cpu_started  # check included
@@ -180,7 +181,9 @@ def main():
               f"{import_seconds / history_seconds:.2f}×")  # fmt: skip
         print(f"CPU time of this process: check + import {import_cpu:.1f} s, "
               f"reference {reference_cpu:.1f} s")  # fmt: skip
-        print(f"peak memory of this process up to the end of the import: {import_peak_mb:.0f} MB")
+        print(f"peak memory of this process: {peak_before_mb:.0f} MB before the import (set-up, "
+              f"the generated file), {import_peak_mb:.0f} MB at its end: the import added "
+              f"{import_peak_mb - peak_before_mb:.0f} MB")  # fmt: skip
         print("load average (1, 5, 15 min): before the import "
               + " ".join(f"{value:.2f}" for value in load_before) + ", at the end "
               + " ".join(f"{value:.2f}" for value in os.getloadavg()))  # fmt: skip
