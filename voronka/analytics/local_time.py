@@ -166,6 +166,17 @@ def local_days_between(earlier: str, later: str, start: datetime, end: datetime)
     return _ByDatabase(portable, fast, output_field=DurationField())
 
 
+def month_of_date(column: str) -> Expression:
+    """The first day of the month of a date column (no time zone): SQLite's own ``date()``
+    rather than Django's function called per row."""
+    sqlite = Func(F(column), template="date(%(expressions)s, 'start of month')")
+    return _ByDatabase(
+        TruncMonth(column, output_field=DateField()),
+        ExpressionWrapper(sqlite, output_field=DateField()),
+        output_field=DateField(),
+    )
+
+
 def local_date_sql(kind: str, column: str, start: datetime, end: datetime) -> tuple[str, list]:
     """SQL and parameters for the local month (its first day) or day of a raw SQL ``column``,
     for queries the ORM cannot write; the same fast path on SQLite as ``local_trunc``."""

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
-from django.db.models import DateTimeField, Value
+from django.db.models import DateField, DateTimeField, Value
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +19,7 @@ from voronka.analytics.local_time import (
     local_date_sql,
     local_days_between,
     local_trunc,
+    month_of_date,
     one_offset_stretch,
 )
 
@@ -130,3 +131,22 @@ def _raw_date(value):
     if isinstance(value, str):
         return date.fromisoformat(value[:10])
     return _as_date(value)
+
+
+@pytest.mark.parametrize(
+    ("day", "month"),
+    [
+        (date(2025, 1, 1), date(2025, 1, 1)),
+        (date(2025, 2, 28), date(2025, 2, 1)),
+        (date(2024, 12, 31), date(2024, 12, 1)),
+        (date(1999, 7, 15), date(1999, 7, 1)),
+    ],
+)
+def test_month_of_date_is_the_first_day_of_the_dates_month(a_row, day, month):
+    row = (
+        User.objects.annotate(day=Value(day, output_field=DateField()))
+        .annotate(month=month_of_date("day"))
+        .values("month")
+        .get()
+    )
+    assert row["month"] == month
