@@ -202,6 +202,34 @@ def test_the_contact_list_costs_the_same_queries_for_few_and_many_rows(en_client
     assert few <= 12
 
 
+def test_the_contact_list_counts_its_rows_once_per_filter_and_change(en_client, team, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    en_client.force_login(team.head)
+
+    def visit(**params):
+        with CaptureQueriesContext(connection) as context:
+            response = en_client.get(LIST, params)
+        counts = sum(
+            query["sql"].startswith('SELECT COUNT("crm_contact"."id")')
+            for query in context.captured_queries
+        )
+        return response.context["page"].paginator.count, counts
+
+    assert visit() == (2, 1)
+    assert visit() == (2, 0)  # counted already
+    assert visit(sort="-email") == (2, 0)
+    assert visit(q="Ольга") == (1, 1)
+    ContactFactory(company=people["olga"].company, last_name="Новая")
+    assert visit() == (3, 1)  # a new contact counts anew
+    # The stranger's company handed to the manager: its contact becomes the head's too.
+    gamma = people["gleb"].company
+    gamma.owner = team.manager
+    gamma.save()
+    assert visit() == (4, 1)
+
+
 def test_contact_export_csv_and_xlsx_hold_the_filtered_visible_rows(en_client, team, people):
     en_client.force_login(team.head)
     response = en_client.get(LIST, {"export": "csv", "sort": "name"})
