@@ -5,20 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0005_list_sort_indexes'),
-        ('imports', '0006_import_status_rolling_back'),
+        ("crm", "0005_list_sort_indexes"),
+        ("imports", "0006_import_status_rolling_back"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='company',
-            index=models.Index(fields=['updated_at'], name='company_updated_at_idx'),
+            model_name="company",
+            index=models.Index(fields=["updated_at"], name="company_updated_at_idx"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['updated_at'], name='contact_updated_at_idx'),
+            model_name="contact",
+            index=models.Index(fields=["updated_at"], name="contact_updated_at_idx"),
         ),
     ]
