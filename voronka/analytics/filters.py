@@ -67,11 +67,17 @@ class AnalyticsFilter:
 
     def deals(self, user) -> QuerySet[Deal]:
         """Deals the user may see that belong to the pipeline, the period and the dimensions."""
-        deals = visible_deals(user).filter(
-            pipeline_id=self.pipeline.pk,
-            first_contact_at__gte=self.start,
-            first_contact_at__lt=self.end,
+        return self.deals_of_any_period(user).filter(
+            first_contact_at__gte=self.start, first_contact_at__lt=self.end
         )
+
+    def deals_of_any_period(self, user) -> QuerySet[Deal]:
+        """The same deals whatever their first contact (today's pipeline, every win).
+
+        No open-ended date range instead: SQLite would take it for a reason to read an index
+        by first contact and sort the rows, rather than one already in the order asked for.
+        """
+        deals = visible_deals(user).filter(pipeline_id=self.pipeline.pk)
         if self.department_id is not None:
             # A department includes its sub-departments (an office its teams).
             deals = deals.filter(owner__department_id__in=department_scope_ids(self.department_id))

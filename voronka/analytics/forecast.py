@@ -19,7 +19,7 @@ Every figure is a handful of grouped queries whatever the number of deals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -38,21 +38,15 @@ from django.db.models.functions import (
     RowNumber,
     TruncMonth,
 )
-from django.utils import timezone
 
 from voronka.pipeline.models import DealLineItem, DealStatus
 from voronka.pipeline.probability import effective_probability
 
 from .channels import weighted_median
 from .filters import AnalyticsFilter
+from .local_time import local_date_sql
 
-EARLIEST = date(1900, 1, 1)
 LATEST = date(2999, 12, 31)
-
-
-def any_time(analytics_filter: AnalyticsFilter) -> AnalyticsFilter:
-    """The same dimensions without the cohort period (every first-contact date)."""
-    return replace(analytics_filter, date_from=EARLIEST, date_to=LATEST)
 
 
 def _as_date(value) -> date | None:
@@ -91,7 +85,7 @@ class ForecastResult:
 
 
 def open_deals(analytics_filter: AnalyticsFilter, user):
-    return any_time(analytics_filter).deals(user).filter(status=DealStatus.OPEN)
+    return analytics_filter.deals_of_any_period(user).filter(status=DealStatus.OPEN)
 
 
 def weighted_forecast(analytics_filter: AnalyticsFilter, user) -> ForecastResult:
@@ -195,14 +189,12 @@ def _day(value) -> date:
     return _as_date(value)
 
 
-def _grouped_first_wins(firsts) -> list[tuple]:
+def _grouped_first_wins(firsts, start, end) -> list[tuple]:
     """(month, whole days or None, customers) of (first win, second win) rows, local time."""
     sql, params = firsts.order_by().query.sql_with_params()
-    zone = timezone.get_current_timezone_name()
-    ops = connection.ops
-    month, month_params = ops.datetime_trunc_sql("month", "q.closed_at", (), zone)
-    first, first_params = ops.datetime_cast_date_sql("q.closed_at", (), zone)
-    second, second_params = ops.datetime_cast_date_sql("q.second_at", (), zone)
+    month, month_params = local_date_sql("month", "q.closed_at", start, end)
+    first, first_params = local_date_sql("day", "q.closed_at", start, end)
+    second, second_params = local_date_sql("day", "q.second_at", start, end)
     if connection.vendor == "sqlite":  # dates are text there
         days = f"CAST(julianday({second}) - julianday({first}) AS INTEGER)"
     else:
@@ -216,8 +208,8 @@ def _grouped_first_wins(firsts) -> list[tuple]:
 
 
 def repeat_purchases(analytics_filter: AnalyticsFilter, user) -> RepeatResult:
-    won = (
-        any_time(analytics_filter).deals(user).filter(status=DealStatus.WON, company__isnull=False)
+    won = analytics_filter.deals_of_any_period(user).filter(
+        status=DealStatus.WON, company__isnull=False
     )
     start, end = analytics_filter.start, analytics_filter.end
     # Each company's wins in order (ties broken by id), numbered, each with the next one's date:
@@ -239,7 +231,8 @@ def repeat_purchases(analytics_filter: AnalyticsFilter, user) -> RepeatResult:
     # Counted per (local month of the first win, local days to the second or NULL) around the
     # window's rows: the ORM cannot group a window-filtered query, and fetching one row per
     # customer cost more than the query at 1M deals (45k timestamps decoded in Python).
-    for month, days, customers in _grouped_first_wins(firsts.values_list("closed_at", "second_at")):
+    rows = _grouped_first_wins(firsts.values_list("closed_at", "second_at"), start, end)
+    for month, days, customers in rows:
         counts = by_month.setdefault(_day(month), [0, 0])
         counts[0] += customers
         if days is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import (
     Case,
     DateField,
@@ -163,3 +164,34 @@ def local_days_between(earlier: str, later: str, start: datetime, end: datetime)
         output_field=DurationField(),
     )
     return _ByDatabase(portable, fast, output_field=DurationField())
+
+
+def month_of_date(column: str) -> Expression:
+    """The first day of the month of a date column (no time zone): SQLite's own ``date()``
+    rather than Django's function called per row."""
+    sqlite = Func(F(column), template="date(%(expressions)s, 'start of month')")
+    return _ByDatabase(
+        TruncMonth(column, output_field=DateField()),
+        ExpressionWrapper(sqlite, output_field=DateField()),
+        output_field=DateField(),
+    )
+
+
+def local_date_sql(kind: str, column: str, start: datetime, end: datetime) -> tuple[str, list]:
+    """SQL and parameters for the local month (its first day) or day of a raw SQL ``column``,
+    for queries the ORM cannot write; the same fast path on SQLite as ``local_trunc``."""
+    zone = timezone.get_current_timezone_name()
+    if kind == "month":
+        portable, params = connection.ops.datetime_trunc_sql("month", column, (), zone)
+    else:
+        portable, params = connection.ops.datetime_cast_date_sql(column, (), zone)
+    stretch = one_offset_stretch(start, end) if connection.vendor == "sqlite" else None
+    if stretch is None:
+        return portable, list(params)
+    low, high, seconds = stretch
+    fast = f"date({column}, '{seconds:+d} seconds'{SQLITE_MODIFIERS[kind]})"
+    bounds = [connection.ops.adapt_datetimefield_value(moment) for moment in (low, high)]
+    return (
+        f"CASE WHEN {column} >= %s AND {column} < %s THEN {fast} ELSE {portable} END",
+        [*bounds, *params],
+    )

@@ -112,6 +112,8 @@ class Company(TimeStampedModel):
             models.Index(fields=["inn"], name="company_inn_idx"),
             models.Index(fields=["industry"], name="company_industry_idx"),
             models.Index(fields=["created_at"], name="company_created_at_idx"),
+            # The latest change: the list's cached totals are keyed by it.
+            models.Index(fields=["updated_at"], name="company_updated_at_idx"),
         ]
 
     def __str__(self) -> str:
@@ -160,6 +162,8 @@ class Contact(TimeStampedModel):
             models.Index(fields=["last_name", "first_name"], name="contact_name_idx"),
             models.Index(fields=["position"], name="contact_position_idx"),
             models.Index(fields=["created_at"], name="contact_created_at_idx"),
+            # The latest change: the list's cached totals are keyed by it.
+            models.Index(fields=["updated_at"], name="contact_updated_at_idx"),
             import_job_index("contact_import_job_idx"),
         ]
 

@@ -111,6 +111,21 @@ def contact_list(*, user: User) -> QuerySet[Contact]:
     return visible_contacts(user).select_related("company", "owner")
 
 
+def _latest_change(model) -> datetime | None:
+    return model.objects.aggregate(stamp=Max("updated_at"))["stamp"]
+
+
+def companies_data_stamp() -> tuple:
+    """The latest change to a company or a deal, each read from an index: which companies a
+    user sees and their maturity follow both, so the list's cached totals are keyed by them."""
+    return _latest_change(Company), _latest_change(Deal)
+
+
+def contacts_data_stamp() -> tuple:
+    """The same for contacts, which a user sees through their owner, company or its deals."""
+    return _latest_change(Contact), *companies_data_stamp()
+
+
 @dataclass(frozen=True)
 class PurchaseHistory:
     """Repeat purchases of one company: counted over all its won deals (a company fact)."""

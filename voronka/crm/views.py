@@ -7,7 +7,7 @@ write. Another seller's company or contact is a 404; viewers may read but not cr
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +23,7 @@ from .forms import CompanyForm, ContactForm
 from .listing import (
     SortColumn,
     apply_sort,
+    cached_totals,
     export_format,
     header_links,
     paginate,
@@ -63,13 +64,25 @@ def _require_editor(user) -> None:
         raise PermissionDenied(_("Viewers cannot create or edit records."))
 
 
-def _list_page(request, *, filterset, columns, default_sort, template, partial, extra=None):
-    """Filter, sort and page a list; the same URL answers htmx with the table only."""
+def _list_page(
+    request, *, filterset, columns, default_sort, template, partial, data_stamp, extra=None
+):
+    """Filter, sort and page a list; the same URL answers htmx with the table only.
+
+    The number of rows is counted once per filter and data change (``data_stamp``), like the
+    deal list's totals: counting every visible row on each visit is what a head's list paid."""
     sorting = parse_sort(request.GET.get("sort"), columns, default_sort)
     rows = apply_sort(filterset.qs, sorting, columns)
+    totals = cached_totals(
+        filterset.qs,
+        user=request.user,
+        params=request.GET,
+        data_stamp=data_stamp,
+        count=Count("pk"),
+    )
     context = {
         "filter": filterset,
-        "page": paginate(rows, request.GET.get("page")),
+        "page": paginate(rows, request.GET.get("page"), count=totals["count"]),
         "headers": header_links(request.GET, sorting, columns),
         "sort": sorting.param,
         "page_query": query_without(request.GET, "page", "export"),
@@ -144,6 +157,7 @@ def company_list(request):
         default_sort="name",
         template="crm/company_list.html",
         partial="crm/partials/company_table.html",
+        data_stamp=selectors.companies_data_stamp(),
         extra={"maturity_labels": selectors.Maturity.LABELS},
     )
 
@@ -279,6 +293,7 @@ def contact_list(request):
         default_sort="name",
         template="crm/contact_list.html",
         partial="crm/partials/contact_table.html",
+        data_stamp=selectors.contacts_data_stamp(),
     )
 
 

@@ -21,7 +21,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
-from django.db.models.functions import Cast, TruncMonth
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from voronka.accounts.departments import department_scope_ids, department_scopes
@@ -33,6 +33,7 @@ from voronka.accounts.visibility import (
     visible_deals,
     visible_users,
 )
+from voronka.analytics.local_time import local_trunc, month_of_date
 from voronka.pipeline.models import DealLineItem, DealStatus
 from voronka.pipeline.probability import effective_probability
 
@@ -203,7 +204,7 @@ def _grouped(viewer: User, dimension: str, keys: set, start: date, end: date):
             deal__status=DealStatus.WON,
             deal__closed_at__gte=_aware(start),
             deal__closed_at__lt=_aware(end),
-        ).annotate(month=TruncMonth("deal__closed_at"))
+        ).annotate(month=local_trunc("month", "deal__closed_at", _aware(start), _aware(end)))
         won_rows = won.values(path, "month").annotate(
             total=Sum(line_total), n=Count("deal_id", distinct=True)
         )
@@ -211,7 +212,7 @@ def _grouped(viewer: User, dimension: str, keys: set, start: date, end: date):
             deal__status=DealStatus.OPEN,
             deal__expected_close_date__gte=start,
             deal__expected_close_date__lt=end,
-        ).annotate(month=TruncMonth("deal__expected_close_date"))
+        ).annotate(month=month_of_date("deal__expected_close_date"))
         open_rows = pending.values(path, "month").annotate(
             total_weighted=Sum(line_total * effective_probability("deal__")),
             n=Count("deal_id", distinct=True),
@@ -220,11 +221,11 @@ def _grouped(viewer: User, dimension: str, keys: set, start: date, end: date):
         deals = visible_deals(viewer).filter(**{f"{path}__in": keys})
         won = deals.filter(
             status=DealStatus.WON, closed_at__gte=_aware(start), closed_at__lt=_aware(end)
-        ).annotate(month=TruncMonth("closed_at"))
+        ).annotate(month=local_trunc("month", "closed_at", _aware(start), _aware(end)))
         won_rows = won.values(path, "month").annotate(total=Sum("amount"), n=Count("pk"))
         pending = deals.filter(
             status=DealStatus.OPEN, expected_close_date__gte=start, expected_close_date__lt=end
-        ).annotate(month=TruncMonth("expected_close_date"))
+        ).annotate(month=month_of_date("expected_close_date"))
         weighted = Cast("amount", FloatField()) * effective_probability()
         open_rows = pending.values(path, "month").annotate(
             total_weighted=Sum(weighted), n=Count("pk")

@@ -2,9 +2,11 @@
 zone and any moment (SQLite's fast ``date()`` path inside one UTC offset, Django's outside)."""
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.db.models import DateTimeField, Value
+from django.db import connection
+from django.db.models import DateField, DateTimeField, Value
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,8 +16,10 @@ from voronka.accounts.models import User
 from voronka.analytics.filters import day_start
 from voronka.analytics.local_time import (
     DJANGO_TRUNC,
+    local_date_sql,
     local_days_between,
     local_trunc,
+    month_of_date,
     one_offset_stretch,
 )
 
@@ -92,3 +96,57 @@ def test_one_offset_stretch_spans_moscows_single_offset_and_refuses_a_change():
         summer = one_offset_stretch(day_start(date(2025, 5, 1)), day_start(date(2025, 6, 1)))
         assert summer[2] == 2 * 3600
         assert date(2025, 3, 29) <= timezone.localtime(summer[0]).date() <= date(2025, 3, 31)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    moment=moments,
+    period_start=st.dates(min_value=date(2012, 1, 1), max_value=date(2030, 1, 1)),
+    period_days=st.integers(0, 800),
+)
+def test_local_date_sql_gives_the_local_month_and_day_of_a_raw_column(
+    zone, moment, period_start, period_days
+):
+    with timezone.override(zone):
+        start = day_start(period_start)
+        end = day_start(period_start + timedelta(days=period_days + 1))
+        month, month_params = local_date_sql("month", "q.moment", start, end)
+        day, day_params = local_date_sql("day", "q.moment", start, end)
+        stored = connection.ops.adapt_datetimefield_value(moment)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {month}, {day} FROM (SELECT %s AS moment) q",
+                (*month_params, *day_params, stored),
+            )
+            raw_month, raw_day = cursor.fetchone()
+    local = moment.astimezone(ZoneInfo(zone)).date()
+    assert _raw_date(raw_month) == local.replace(day=1)
+    assert _raw_date(raw_day) == local
+
+
+def _raw_date(value):
+    """Raw SQL gives text on SQLite ('2025-05-01' or '2025-05-01 00:00:00'), dates or
+    timestamps on PostgreSQL."""
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return _as_date(value)
+
+
+@pytest.mark.parametrize(
+    ("day", "month"),
+    [
+        (date(2025, 1, 1), date(2025, 1, 1)),
+        (date(2025, 2, 28), date(2025, 2, 1)),
+        (date(2024, 12, 31), date(2024, 12, 1)),
+        (date(1999, 7, 15), date(1999, 7, 1)),
+    ],
+)
+def test_month_of_date_is_the_first_day_of_the_dates_month(a_row, day, month):
+    row = (
+        User.objects.annotate(day=Value(day, output_field=DateField()))
+        .annotate(month=month_of_date("day"))
+        .values("month")
+        .get()
+    )
+    assert row["month"] == month

@@ -137,9 +137,42 @@ def test_the_list_costs_the_same_queries_for_10_and_100_companies(
         owner = team.manager if index % 2 else team.colleague
         CompanyFactory(owner=owner, industry=f"Отрасль {index % 3}")
     client.force_login(team.head)
-    with django_assert_max_num_queries(12):
+    # 14 on a first visit: 2 read the latest change (the key of the cached count) + the count.
+    with django_assert_max_num_queries(14):
         response = client.get(LIST, {"sort": "-won"})
     assert response.status_code == 200
+
+
+def _count_queries(context) -> int:
+    return sum(
+        query["sql"].startswith('SELECT COUNT("crm_company"."id")')
+        for query in context.captured_queries
+    )
+
+
+def test_the_list_counts_its_rows_once_per_filter_and_change(client, team, pipeline):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for index in range(3):
+        CompanyFactory(owner=team.manager, name=f"Своя {index}")
+    CompanyFactory(owner=team.stranger, name="Чужая")
+    shared = CompanyFactory(owner=team.stranger, name="Общая")
+    client.force_login(team.head)
+
+    def visit(**params):
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(LIST, params)
+        return response.context["page"].paginator.count, _count_queries(context)
+
+    assert visit() == (3, 1)
+    assert visit() == (3, 0)  # counted already
+    assert visit(sort="-name", page="2") == (3, 0)  # the same rows, another order and page
+    assert visit(q="Своя 1") == (1, 1)  # another filter counts its own
+    CompanyFactory(owner=team.colleague)
+    assert visit() == (4, 1)  # a new company counts anew
+    make_deal(owner=team.manager, company=shared, pipeline=pipeline)
+    assert visit() == (5, 1)  # so does a deal that shows the head another company
 
 
 # ---------------------------------------------------------------- the company page

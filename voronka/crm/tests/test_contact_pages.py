@@ -111,6 +111,49 @@ def test_filter_by_company_and_owner(en_client, team, people):
     assert names(en_client.get(LIST, {"owner": team.manager.pk})) == ["Ольга Смирнова"]
 
 
+def test_the_company_filter_searches_its_options_without_filtering_the_list(
+    en_client, team, people
+):
+    en_client.force_login(team.head)
+    html = en_client.get(LIST).content.decode()
+    options_url = reverse("pipeline:deal_options", args=["companies"])
+    # The search box asks for options; its own (absent) form keeps its words out of the list's.
+    assert (
+        '<input type="search" name="q" form="company-filter-search" class="option-search"' in html
+    )
+    assert f'hx-get="{options_url}" hx-vals=\'{{"empty": "any"}}\'' in html
+    # The list reloads on the filter's own fields only, which the page has under these ids.
+    assert 'hx-trigger="change from:#id_company, change from:#id_owner, ' in html
+    for field_id in ("id_company", "id_owner", "id_q"):
+        assert f'id="{field_id}"' in html
+
+
+def test_the_company_filters_options_answer_with_any_company_and_the_chosen_one(
+    en_client, team, people
+):
+    en_client.force_login(team.head)
+    options_url = reverse("pipeline:deal_options", args=["companies"])
+    chosen = people["boris"].company_id
+    response = en_client.get(options_url, {"q": "", "empty": "any", "company": chosen})
+    assert response.content.decode() == (
+        '<option value="">Any company</option>'
+        f'<option value="{chosen}" selected>Бета</option>'
+        f'<option value="{people["olga"].company_id}">Альфа</option>'
+    )
+    response = en_client.get(options_url, {"q": "Аль", "empty": "any"})
+    assert response.content.decode() == (
+        '<option value="">Any company</option>'
+        f'<option value="{people["olga"].company_id}">Альфа</option>'
+    )
+    # A company the head cannot see is neither offered nor kept.
+    hidden = people["gleb"].company_id
+    response = en_client.get(options_url, {"q": "Гам", "empty": "any", "company": hidden})
+    assert response.content.decode() == '<option value="">Any company</option>'
+    # A form's select keeps its dash.
+    response = en_client.get(options_url, {"q": "Аль"})
+    assert response.content.decode().startswith('<option value="">—</option>')
+
+
 def test_a_company_or_owner_the_user_cannot_see_is_a_400(en_client, team, people):
     en_client.force_login(team.head)
     response = en_client.get(LIST, {"company": people["gleb"].company_id})
@@ -157,6 +200,34 @@ def test_the_contact_list_costs_the_same_queries_for_few_and_many_rows(en_client
     add(60)
     assert queries() == few
     assert few <= 12
+
+
+def test_the_contact_list_counts_its_rows_once_per_filter_and_change(en_client, team, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    en_client.force_login(team.head)
+
+    def visit(**params):
+        with CaptureQueriesContext(connection) as context:
+            response = en_client.get(LIST, params)
+        counts = sum(
+            query["sql"].startswith('SELECT COUNT("crm_contact"."id")')
+            for query in context.captured_queries
+        )
+        return response.context["page"].paginator.count, counts
+
+    assert visit() == (2, 1)
+    assert visit() == (2, 0)  # counted already
+    assert visit(sort="-email") == (2, 0)
+    assert visit(q="Ольга") == (1, 1)
+    ContactFactory(company=people["olga"].company, last_name="Новая")
+    assert visit() == (3, 1)  # a new contact counts anew
+    # The stranger's company handed to the manager: its contact becomes the head's too.
+    gamma = people["gleb"].company
+    gamma.owner = team.manager
+    gamma.save()
+    assert visit() == (4, 1)
 
 
 def test_contact_export_csv_and_xlsx_hold_the_filtered_visible_rows(en_client, team, people):

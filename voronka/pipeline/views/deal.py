@@ -266,7 +266,9 @@ def deal_options(request, kind):
     selected_ids = [value for value in selected_ids if value.isdigit()]
     selected = list(rows.model.objects.filter(pk__in=selected_ids).filter(pk__in=rows.values("pk")))
     options = [row for row in rows[:OPTION_LIMIT] if row.pk not in {s.pk for s in selected}]
-    html = format_html('<option value="">{}</option>', "—") if empty else ""
+    # A list filter's select reads «Any company» where a form's reads «—».
+    empty_label = _("Any company") if request.GET.get("empty") == "any" else "—"
+    html = format_html('<option value="">{}</option>', empty_label) if empty else ""
     html += format_html_join(
         "", '<option value="{}" selected>{}</option>', ((s.pk, str(s)) for s in selected)
     )
