@@ -33,6 +33,7 @@ from .vocabulary import (
     DEMO_PASSWORD,
     DEPARTMENTS,
     DIRECTIONS,
+    FEMALE_FIRST_NAMES,
     FIRST_NAMES,
     HEADS,
     INDUSTRIES,
@@ -262,6 +263,8 @@ class ReferenceData:
             for _ in range(self.random.choice((1, 1, 2, 3))):
                 first = self.random.choice(FIRST_NAMES)
                 last = self.random.choice(LAST_NAMES)
+                if first in FEMALE_FIRST_NAMES:
+                    last += "а"
                 position = self.random.choice(POSITIONS)
                 phone = (
                     f"+7 9{self.random.randint(10, 99)} {self.random.randint(100, 999)}-"

@@ -159,6 +159,11 @@ FIRST_NAMES = (
     "Степан",
     "Полина",
 )
+# Women's first names among FIRST_NAMES: their surname takes the feminine ending («Вера
+# Алексеева», not «Вера Алексеев»); every surname below ends in -ов/-ёв/-ев/-ин.
+FEMALE_FIRST_NAMES = frozenset(
+    {"Екатерина", "Наталья", "Ксения", "Людмила", "Вера", "Дарья", "Полина"}
+)
 LAST_NAMES = (
     "Григорьев",
     "Никитин",

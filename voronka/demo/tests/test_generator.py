@@ -8,7 +8,9 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncWeek
 
+from voronka.crm.models import Contact
 from voronka.demo.generator import DemoConfig, generate_demo_data
+from voronka.demo.vocabulary import FEMALE_FIRST_NAMES
 from voronka.pipeline.models import Deal, DealStatus, StageChange, StageVisit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -52,7 +54,18 @@ def test_demo_data_has_the_structure_analytics_needs():
     check_conversion_is_lower_in_high_inflow_weeks_than_in_low_inflow_weeks()
     check_managers_differ_by_skill_and_returning_customers_convert_better()
     check_history_is_consistent_with_the_deals()
+    check_contact_surnames_agree_with_first_names()
     check_the_command_refuses_a_database_that_has_deals_unless_asked_to_skip()
+
+
+def check_contact_surnames_agree_with_first_names():
+    """«Вера Алексеева», «Кирилл Алексеев»: a woman's surname takes the feminine ending."""
+    names = set(Contact.objects.values_list("first_name", "last_name"))
+    women = {(first, last) for first, last in names if first in FEMALE_FIRST_NAMES}
+    men = names - women
+    assert women and men
+    assert all(last.endswith("а") for _first, last in women)
+    assert not any(last.endswith("а") for _first, last in men)
 
 
 def won_rate(deals):
