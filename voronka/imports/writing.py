@@ -4,7 +4,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -183,6 +183,7 @@ class RowWriter(PartiesWriter):
             new_items.append((row, key, item))
             outcomes[row.line] = "created"
         if new_items:
+            self._mark_returning([item for _row, _key, item in new_items])
             deals = write_historical_deals(
                 [item for _row, _key, item in new_items], batch_size=BATCH_SIZE
             )
@@ -191,6 +192,43 @@ class RowWriter(PartiesWriter):
                 if deal.company_id:
                     self.touched_companies.add(deal.company_id)
         return [outcomes[row.line] for row in rows]
+
+    @staticmethod
+    def _mark_returning(items: list[HistoricalDeal]) -> None:
+        """Set each new deal's "returning customer" flag as the refresh after the whole file
+        will find it in most files: its company won a deal at or before its creation, in the
+        database or in this batch. The refresh then rewrites only the deals a later line of
+        the file changes (a file sorted newest first), not every returning deal."""
+        companies = {item.deal.company_id for item in items} - {None}
+        if not companies:
+            return
+        first_win = dict(
+            Deal.objects.filter(
+                company_id__in=companies, status=DealStatus.WON, closed_at__isnull=False
+            )
+            .values("company_id")
+            .annotate(first=Min("closed_at"))
+            .values_list("company_id", "first")
+            .order_by()
+        )
+        # Per company, the two earliest wins of the batch: a deal's own win never counts.
+        batch_wins: dict[int, list[tuple]] = defaultdict(list)
+        for index, item in enumerate(items):
+            if item.outcome == DealStatus.WON and item.closed_at and item.deal.company_id:
+                wins = batch_wins[item.deal.company_id]
+                wins.append((item.closed_at, index))
+                wins.sort()
+                del wins[2:]
+        for index, item in enumerate(items):
+            company = item.deal.company_id
+            if company is None:
+                continue
+            created = item.path[0][1]
+            earliest = [first_win.get(company)]
+            earliest += [won for won, other in batch_wins.get(company, ()) if other != index]
+            item.deal.is_returning_customer = any(
+                won is not None and won <= created for won in earliest
+            )
 
     def _line(self, line_item) -> NewLineItem | None:
         if line_item is None:

@@ -366,3 +366,35 @@ def test_the_check_of_an_update_file_counts_no_creation_assumptions(importer, ag
         data=csv_bytes(["ID", "Stage", "Close Date"], [["1", "Lost", "2024-04-01"]]),
     )  # fmt: skip
     assert services.import_check(job=job)["assumptions"] == {"lost_reason_not_given": 1}
+
+
+@pytest.mark.django_db
+def test_a_file_in_time_order_gets_its_returning_flags_right_before_the_final_refresh(
+    stages, monkeypatch
+):
+    """The writer sets each new deal's flag from the wins before it (the database's and its
+    batch's), so in a file in time order the refresh after the file has nothing to change."""
+    from voronka.imports import running
+
+    importer = UserFactory(role="admin", username="order-boss")
+    UserFactory(username="moses")
+    monkeypatch.setattr(running, "BATCH_SIZE", 3)
+    monkeypatch.setattr(running, "refresh_returning_customers", lambda company_ids: None)
+    draws = [
+        (0, "Won", 0, 5), (0, "Lost", 3, 2), (1, "Won", 4, 0), (0, "Переговоры", 5, 0),
+        (1, "Won", 4, 3), (0, "Won", 9, 1), (2, "Lost", 10, 1), (2, "Won", 11, 4),
+        (1, "Переговоры", 12, 0), (2, "Переговоры", 15, 0),
+    ]  # fmt: skip
+    flags = {
+        key: returning
+        for key, (_status, _stage, returning, _created, _closed) in _import_tagged(
+            importer, _history_rows(draws), "t"
+        ).items()
+    }
+    # Co 0 won on day 5: deals created from day 5 on return. Co 1 won on day 4 (deal 2, closed
+    # the day it was created): deal 4, created that day, returns; deal 2 itself does not.
+    # Co 2 won first on day 15.
+    assert flags == {
+        "0": False, "1": False, "2": False, "3": True, "4": True, "5": True, "6": False,
+        "7": False, "8": True, "9": True,
+    }  # fmt: skip
