@@ -32,7 +32,11 @@ from voronka.analytics.models import ChannelDaySummary
 from voronka.analytics.summary import channel_summary_serves, summary_rebuild
 from voronka.crm.models import CustomerType
 from voronka.crm.services import company_update
-from voronka.pipeline.bulk import HistoricalDeal, refresh_returning_customers, write_historical_deals
+from voronka.pipeline.bulk import (
+    HistoricalDeal,
+    refresh_returning_customers,
+    write_historical_deals,
+)
 from voronka.pipeline.models import Deal, DealStatus
 from voronka.pipeline.services import (
     deal_change_amount,
