@@ -511,7 +511,10 @@ def summary_rows(analytics_filter: AnalyticsFilter, user, measure: str) -> Query
         cohort_day__lte=analytics_filter.date_to,
     )
     if analytics_filter.department_id is not None:
-        rows = rows.filter(owner__department_id=analytics_filter.department_id)
+        # As `AnalyticsFilter.deals`: a department includes its sub-departments.
+        rows = rows.filter(
+            owner__department_id__in=department_scope_ids(analytics_filter.department_id)
+        )
     if analytics_filter.owner_id is not None:
         rows = rows.filter(owner_id=analytics_filter.owner_id)
     return rows
