@@ -59,6 +59,7 @@ def fill(apps, schema_editor):
             row.objects.bulk_create(batch)
             batch = []
     row.objects.bulk_create(batch)
+    schema_editor.execute(f"ANALYZE {schema_editor.quote_name(row._meta.db_table)}")
 
 
 class Migration(migrations.Migration):
