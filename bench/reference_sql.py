@@ -159,7 +159,12 @@ def inflow_sql(user, vendor):
 
 
 def channels_sql(user, vendor):
-    """Per source × customer type × maturity × month; won cycles in days per source; costs."""
+    """Per source × customer type × maturity × month; won cycles in days per source; costs.
+
+    From the raw tables (deals joined to their companies). The page sums the channel summary
+    (`ChannelDaySummary`) instead of the first statement once the summary is built, and runs
+    the other two as they are.
+    """
     from voronka.analytics.filters import default_period
 
     where, params = _scope(user)

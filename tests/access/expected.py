@@ -27,6 +27,8 @@ WEB_ACCESS: dict[str, dict[str, str]] = {
     "admin:accounts_user_changelist": {"GET": "login login login login login ok", "POST": "login login login login login ok"},
     "admin:activities_activity_add": {"GET": "login login login login login ok", "POST": "login login login login login ok"},
     "admin:activities_activity_changelist": {"GET": "login login login login login ok", "POST": "login login login login login ok"},
+    "admin:analytics_channeldaysummary_add": {"GET": "login login login login login 403", "POST": "login login login login login 403"},
+    "admin:analytics_channeldaysummary_changelist": {"GET": "login login login login login ok", "POST": "login login login login login ok"},
     "admin:analytics_stagedaysummary_add": {"GET": "login login login login login 403", "POST": "login login login login login 403"},
     "admin:analytics_stagedaysummary_changelist": {"GET": "login login login login login ok", "POST": "login login login login login ok"},
     "admin:analytics_summarystate_add": {"GET": "login login login login login 403", "POST": "login login login login login 403"},

@@ -8,7 +8,9 @@ PostgreSQL), and cost per won deal = the source's ``LeadSourceCost`` entered for
 the period touches / won deals (unknown when no cost is entered or nothing was won). Costs are
 the channel's whole spend, not split by manager or department. Deals without a source form
 their own row. Also split by customer type and by maturity (new vs returning customer) and a
-monthly conversion trend per source; all of them come from one grouped scan.
+monthly conversion trend per source; all of them come from one grouped scan: of the channel
+summary (`summary.ChannelDaySummary`, the same counts per cohort day and owner) once it is
+built, else (and when filtering by product) of the deals themselves.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from voronka.crm.models import CustomerType, LeadSource, LeadSourceCost
@@ -26,6 +29,7 @@ from voronka.pipeline.models import DealStatus
 
 from .filters import AnalyticsFilter
 from .local_time import local_days_between, local_trunc
+from .summary import channel_summary_rows, channel_summary_serves
 
 WON = Q(status=DealStatus.WON)
 
@@ -103,6 +107,43 @@ def _month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+def _splits(analytics_filter: AnalyticsFilter, user):
+    """Rows of (lead_source_id, customer_type, returning, month) with n (deals), n_won,
+    n_lost, n_open and won_amount: summed from the channel summary, or counted over the deals."""
+    if channel_summary_serves(analytics_filter):
+        return (
+            channel_summary_rows(analytics_filter, user)
+            .annotate(month=TruncMonth("cohort_day"), returning=F("is_returning"))
+            .values("lead_source_id", "customer_type", "returning", "month")
+            .annotate(
+                n=Sum("deals"),
+                n_won=Sum("won"),
+                n_lost=Sum("lost"),
+                n_open=Sum("open"),
+                won_amount=Sum("revenue"),
+            )
+            .order_by()
+        )
+    start, end = analytics_filter.start, analytics_filter.end
+    return (
+        analytics_filter.deals(user)
+        .annotate(
+            month=local_trunc("month", "first_contact_at", start, end),
+            customer_type=F("company__customer_type"),
+            returning=F("is_returning_customer"),
+        )
+        .values("lead_source_id", "customer_type", "returning", "month")
+        .annotate(
+            n=Count("pk"),
+            n_won=Count("pk", filter=WON),
+            n_lost=Count("pk", filter=Q(status=DealStatus.LOST)),
+            n_open=Count("pk", filter=Q(status=DealStatus.OPEN)),
+            won_amount=Sum("amount", filter=WON),
+        )
+        .order_by()
+    )
+
+
 def channels(analytics_filter: AnalyticsFilter, user) -> ChannelsResult:
     deals = analytics_filter.deals(user)
     start, end = analytics_filter.start, analytics_filter.end
@@ -116,32 +157,21 @@ def channels(analytics_filter: AnalyticsFilter, user) -> ChannelsResult:
 
     # One grouped scan gives every split: (source, customer type, maturity, month).
     months: set[date] = set()
-    for r in (
-        deals.annotate(month=local_trunc("month", "first_contact_at", start, end))
-        .values("lead_source_id", "company__customer_type", "is_returning_customer", "month")
-        .annotate(
-            deals=Count("pk"),
-            won=Count("pk", filter=WON),
-            lost=Count("pk", filter=Q(status=DealStatus.LOST)),
-            open=Count("pk", filter=Q(status=DealStatus.OPEN)),
-            revenue=Sum("amount", filter=WON),
-        )
-        .order_by()
-    ):
+    for r in _splits(analytics_filter, user):
         channel = row(r["lead_source_id"])
-        channel.deals += r["deals"]
-        channel.won += r["won"]
-        channel.lost += r["lost"]
-        channel.open += r["open"]
-        channel.revenue += r["revenue"] or Decimal(0)
+        channel.deals += r["n"]
+        channel.won += r["n_won"]
+        channel.lost += r["n_lost"]
+        channel.open += r["n_open"]
+        channel.revenue += r["won_amount"] or Decimal(0)
         for splits, key in (
-            (channel.by_type, r["company__customer_type"] or ""),
-            (channel.by_maturity, r["is_returning_customer"]),
+            (channel.by_type, r["customer_type"] or ""),
+            (channel.by_maturity, r["returning"]),
             (channel.trend, _as_date(r["month"])),
         ):
             split = splits.setdefault(key, Split())
-            split.deals += r["deals"]
-            split.won += r["won"]
+            split.deals += r["n"]
+            split.won += r["n_won"]
         months.add(_as_date(r["month"]))
 
     cycle = local_days_between("first_contact_at", "closed_at", start, end)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django import forms
-from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -164,10 +164,14 @@ def history_period(user: User, pipeline: Pipeline, *, today: date | None = None)
     the latest first contact (a history imported from an old system ends years ago).
     """
     today = today or timezone.localdate()
+    # The newest row, not MAX(): PostgreSQL reads the first_contact_at index backwards and
+    # stops at the first visible deal (MAX over a head's deals scanned them all: 0.2 s at 1M).
     latest = (
         visible_deals(user)
         .filter(pipeline_id=pipeline.pk)
-        .aggregate(latest=Max("first_contact_at"))["latest"]
+        .order_by("-first_contact_at")
+        .values_list("first_contact_at", flat=True)
+        .first()
     )
     if latest is None:
         return None

@@ -73,3 +73,56 @@ class SummaryState(models.Model):
 
     def __str__(self):
         return f"built {self.built_at:%Y-%m-%d %H:%M}"
+
+
+class ChannelDaySummary(models.Model):
+    """Deals of one (pipeline, cohort day, deal owner, lead source, customer type, maturity)
+    cell, by status: the channels page sums these instead of joining every deal of the period
+    to its company. ``customer_type`` is the deal's company's ("" without a company),
+    ``is_returning`` the deal's returning-customer flag; revenue is the sum of won amounts.
+    Kept exactly like `StageDaySummary` (see `voronka.analytics.summary`).
+    """
+
+    # Derived rows, like the stage summary's: no foreign-key constraints in the database.
+    pipeline = models.ForeignKey(
+        "pipeline.Pipeline",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    cohort_day = models.DateField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    lead_source = models.ForeignKey(
+        "crm.LeadSource",
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    customer_type = models.CharField(max_length=20, blank=True)
+    is_returning = models.BooleanField()
+    deals = models.PositiveIntegerField(default=0)
+    won = models.PositiveIntegerField(default=0)
+    lost = models.PositiveIntegerField(default=0)
+    open = models.PositiveIntegerField(default=0)
+    revenue = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("channel summary row")
+        verbose_name_plural = _("channel summary rows")
+        indexes = [
+            # Read: a period of one pipeline; refresh: a region of (pipeline, owner, days).
+            models.Index(fields=["pipeline", "cohort_day"], name="analytics_channel_read"),
+            models.Index(fields=["pipeline", "owner", "cohort_day"], name="analytics_channel_cell"),
+        ]
+
+    def __str__(self):
+        return f"{self.cohort_day} source {self.lead_source_id} {self.customer_type}"

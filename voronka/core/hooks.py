@@ -14,6 +14,10 @@ Work that must wait for the commit (webhooks, recomputing a cached probability) 
   new deals with their whole history: the rows just written (saved deals, and the visits and
   stage changes as tuples with the models' attribute names), so nothing need be read back.
   (Analytics: the new deals' summary rows.)
+- `deals_changed`: `hook(deal_ids)` after a bulk update changed these deals' derived flags
+  (`pipeline.bulk.refresh_returning_customers`). (Analytics: their channel summary rows.)
+- `customer_type_changed`: `hook(company_ids)` after these companies' customer type changed
+  (`crm.services.company_update`), which moves their deals between channel summary rows.
 """
 
 from __future__ import annotations
@@ -57,6 +61,8 @@ Before = Callable[[Any], After]
 
 deal_write: Hook[Before] = Hook("deal_write")
 deals_added: Hook[Callable[[list, list, list], None]] = Hook("deals_added")
+deals_changed: Hook[Callable[[list], None]] = Hook("deals_changed")
+customer_type_changed: Hook[Callable[[list], None]] = Hook("customer_type_changed")
 
 
 def around_write(hook: Hook[Before], *, model: type[Model], argument: str):

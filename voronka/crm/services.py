@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import Role, User
+from voronka.core import hooks
 from voronka.core.errors import DomainError, InvalidOwner, NotPermitted
 from voronka.customfields.services import custom_values_clean
 
@@ -184,9 +185,13 @@ def company_update(*, company: Company, user: User | None, **fields) -> Company:
         fields["custom_fields"] = custom_values_clean(
             entity="company", values=fields["custom_fields"], current=company.custom_fields
         )
+    retyped = "customer_type" in fields and fields["customer_type"] != company.customer_type
     for name, value in fields.items():
         setattr(company, name, value)
-    return _save_company(company)
+    company = _save_company(company)
+    if retyped:  # its deals move to other rows of the analytics channel summary
+        hooks.run(hooks.customer_type_changed, [company.pk])
+    return company
 
 
 @transaction.atomic

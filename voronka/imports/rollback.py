@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 
 from voronka.accounts.models import Department, User
 from voronka.activities.models import Activity
-from voronka.analytics.models import StageDaySummary
+from voronka.analytics.models import ChannelDaySummary, StageDaySummary
 from voronka.analytics.summary import summary_refresh_cells
 from voronka.analytics.win_probability import recompute_pipeline
 from voronka.catalog.models import Direction, Product
@@ -96,6 +96,7 @@ GOES_WITH: set[type[models.Model]] = {
     User.groups.through,
     User.user_permissions.through,
     StageDaySummary,
+    ChannelDaySummary,
 }
 LINKED_MODELS = {"deal": Deal, "company": Company, "contact": Contact}
 KINDS = [*LINKED_MODELS, *CREATED_MODELS]

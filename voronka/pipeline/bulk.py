@@ -339,9 +339,18 @@ def refresh_returning_customers(company_ids: Iterable[int], *, chunk: int = 500)
             closed_at__lte=OuterRef("created_at"),
         ).exclude(pk=OuterRef("pk"))
         deals = Deal.objects.filter(company_id__in=part)
-        deals.filter(Q(Exists(earlier_win)), is_returning_customer=False).update(
-            is_returning_customer=True
+        now_returning = list(
+            deals.filter(Q(Exists(earlier_win)), is_returning_customer=False).values_list(
+                "pk", flat=True
+            )
         )
-        deals.filter(~Q(Exists(earlier_win)), is_returning_customer=True).update(
-            is_returning_customer=False
+        now_new = list(
+            deals.filter(~Q(Exists(earlier_win)), is_returning_customer=True).values_list(
+                "pk", flat=True
+            )
         )
+        Deal.objects.filter(pk__in=now_returning).update(is_returning_customer=True)
+        Deal.objects.filter(pk__in=now_new).update(is_returning_customer=False)
+        if now_returning or now_new:
+            # Derived data (the analytics channel summary) follows, in this transaction.
+            hooks.run(hooks.deals_changed, now_returning + now_new)

@@ -237,3 +237,22 @@ def test_pages_compute_from_raw_rows_until_the_summary_is_built_and_for_other_di
     entered = StageDaySummary.objects.filter(measure="entered").values_list("count", flat=True)
     assert list(entered) == [1]
     assert not StageDaySummary.objects.filter(measure="stay").exists()
+
+
+def test_a_department_filter_counts_its_sub_departments_as_the_raw_computation_does():
+    office = DepartmentFactory()
+    team = DepartmentFactory(parent=office)
+    pipeline = make_pipeline(names=["s0", "s1"], name="p", is_default=False)
+    make_deal(owner=UserFactory(role="manager", department=team), pipeline=pipeline, at=T0)
+    summary_rebuild()
+    admin = UserFactory(role="admin", department=None)
+    analytics_filter = AnalyticsFilter(
+        pipeline=pipeline,
+        date_from=date(2026, 5, 1),
+        date_to=date(2026, 5, 31),
+        department_id=office.pk,
+    )
+    assert summary_serves(analytics_filter)
+    summary = figures(analytics_filter, admin)
+    assert summary == raw_figures(analytics_filter, admin)
+    assert [entered for _stage, *_, entered, _lost, _amount, _score in summary[0]] == [1, 0]
