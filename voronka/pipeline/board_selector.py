@@ -113,19 +113,22 @@ def decorate_cards(deals: list[Deal], stages_by_id: dict[int, Stage]) -> list[De
 
 
 def first_cards(deals, stages: list[Stage]) -> dict[int, list[Deal]]:
-    """The first `CARDS_PER_PAGE` cards of every column, in one query.
+    """The first `CARDS_PER_PAGE` cards of every column, in two queries.
 
-    The window ranks only narrow rows (id, stage, date) inside a subquery; the wide card rows
-    and their company and owner are read for the chosen ids alone, so a column of thousands
-    costs a sort of small rows rather than of whole deals.
+    The window ranks only narrow rows (id, stage, date); the wide card rows and their company
+    and owner are then read by primary key for the chosen ids alone. The ids are fetched first,
+    not nested as a subquery: PostgreSQL cannot tell that the window keeps a few rows per
+    column and hashed them against a full scan of every deal (90 ms at 100k deals).
     """
-    first_ids = (
+    first_ids = list(
         deals.annotate(
             board_rank=Window(RowNumber(), partition_by=[F("stage_id")], order_by=card_order())
         )
         .filter(board_rank__lte=CARDS_PER_PAGE)
-        .values("pk")
+        .values_list("pk", flat=True)
     )
+    if not first_ids:
+        return {stage.pk: [] for stage in stages}
     ranked = (
         Deal.objects.filter(pk__in=first_ids)
         .select_related("company", "owner")
