@@ -112,6 +112,8 @@ class Company(TimeStampedModel):
             models.Index(fields=["inn"], name="company_inn_idx"),
             models.Index(fields=["industry"], name="company_industry_idx"),
             models.Index(fields=["created_at"], name="company_created_at_idx"),
+            # The latest change, which keys the list's cached count and industries.
+            models.Index(fields=["updated_at"], name="company_updated_at_idx"),
         ]
 
     def __str__(self) -> str:

@@ -7,7 +7,7 @@ write. Another seller's company or contact is a 404; viewers may read but not cr
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +23,7 @@ from .forms import CompanyForm, ContactForm
 from .listing import (
     SortColumn,
     apply_sort,
+    cached_totals,
     export_format,
     header_links,
     paginate,
@@ -63,13 +64,16 @@ def _require_editor(user) -> None:
         raise PermissionDenied(_("Viewers cannot create or edit records."))
 
 
-def _list_page(request, *, filterset, columns, default_sort, template, partial, extra=None):
-    """Filter, sort and page a list; the same URL answers htmx with the table only."""
+def _list_page(
+    request, *, filterset, columns, default_sort, template, partial, extra=None, count=None
+):
+    """Filter, sort and page a list; the same URL answers htmx with the table only. `count`:
+    the number of filtered rows when the caller knows it (the paginator then does not count)."""
     sorting = parse_sort(request.GET.get("sort"), columns, default_sort)
     rows = apply_sort(filterset.qs, sorting, columns)
     context = {
         "filter": filterset,
-        "page": paginate(rows, request.GET.get("page")),
+        "page": paginate(rows, request.GET.get("page"), count=count),
         "headers": header_links(request.GET, sorting, columns),
         "sort": sorting.param,
         "page_query": query_without(request.GET, "page", "export"),
@@ -129,14 +133,24 @@ COMPANY_EXPORT_HEADERS = (
 @require_GET
 def company_list(request):
     user = request.user
+    # Counting the visible companies and listing their industries read every one of them:
+    # both are cached until a company or a deal changes.
+    data_stamp = selectors.companies_data_stamp()
     filterset = CompanyFilterSet(
-        request.GET, queryset=selectors.company_list(user=user), request=request, user=user
+        request.GET,
+        queryset=selectors.company_list(user=user),
+        request=request,
+        user=user,
+        data_stamp=data_stamp,
     )
     fmt = export_format(request.GET)
     if fmt:
         sorting = parse_sort(request.GET.get("sort"), COMPANY_COLUMNS, "name")
         rows = apply_sort(filterset.qs, sorting, COMPANY_COLUMNS)
         return tabular_response("companies", COMPANY_EXPORT_HEADERS, _company_rows(rows), fmt)
+    totals = cached_totals(
+        filterset.qs, user=user, params=request.GET, data_stamp=data_stamp, count=Count("pk")
+    )
     return _list_page(
         request,
         filterset=filterset,
@@ -145,6 +159,7 @@ def company_list(request):
         template="crm/company_list.html",
         partial="crm/partials/company_table.html",
         extra={"maturity_labels": selectors.Maturity.LABELS},
+        count=totals["count"],
     )
 
 
