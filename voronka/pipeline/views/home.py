@@ -52,9 +52,9 @@ def rotting_deals(deals: QuerySet, condition: Q) -> tuple[list, int]:
     """Open deals idle in their stage beyond its rotting days, the longest idle first."""
     rotting = deals.filter(condition)
     rows = list(
-        rotting.select_related("stage", "company", "owner").order_by(
-            "stage_entered_at", "pk"
-        )[: LIST_LIMIT + 1]
+        rotting.select_related("stage", "company", "owner").order_by("stage_entered_at", "pk")[
+            : LIST_LIMIT + 1
+        ]
     )
     for deal in rows:
         deal.home_days = deal.days_in_stage
