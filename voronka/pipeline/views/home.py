@@ -67,20 +67,13 @@ def pipeline_by_stage(stages: list[Stage], deals: QuerySet) -> tuple[list[dict],
     """Open deals per stage of the chosen pipeline (count, amount, weighted) in one query.
 
     Owner, status and stage sit in WHERE, so the database reads only those deals through an
-    index instead of aggregating every deal with per-stage FILTER clauses. The pipeline is
-    named too: with it SQLite reads the pipeline's open deals through the (pipeline, status,
-    stage) index instead of every deal of those stages, won and lost ones included (a head's
-    department: 130 ms became 15 ms at 100k deals)."""
+    index instead of aggregating every deal with per-stage FILTER clauses."""
     if not stages:
         return [], {"count": 0, "amount": Decimal(0), "weighted": Decimal(0)}
     probability = effective_probability()
     figures = {
         figure["stage_id"]: figure
-        for figure in deals.filter(
-            status=DealStatus.OPEN,
-            pipeline_id=stages[0].pipeline_id,
-            stage__in=[stage.pk for stage in stages],
-        )
+        for figure in deals.filter(status=DealStatus.OPEN, stage__in=[stage.pk for stage in stages])
         .order_by()
         .values("stage_id")
         .annotate(
