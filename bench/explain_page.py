@@ -15,6 +15,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
+from django_htmx.middleware import HtmxDetails
 
 from voronka.accounts.models import Role, User
 
@@ -31,6 +32,7 @@ def main():
     request = RequestFactory().get(args.path)
     request.user = user
     request.session = {}  # nothing is stored: the advice page only pops its undo note
+    request.htmx = HtmxDetails(request)  # what the htmx middleware adds (board, lists)
     match = resolve(args.path)
     match.func(request, *match.args, **match.kwargs)  # warm-up
     started = time.perf_counter()

@@ -10,7 +10,7 @@ from voronka.core.choices import limit_choices
 from voronka.core.text_search import text_match
 
 from .models import Company, Contact, CustomerType
-from .selectors import Maturity
+from .selectors import Maturity, visible_industries
 
 # Industries offered in the filter: the most common among visible companies.
 INDUSTRY_CHOICES_LIMIT = 100
@@ -44,18 +44,15 @@ class CompanyFilterSet(django_filters.FilterSet):
         model = Company
         fields = ["q", "customer_type", "industry", "owner", "maturity"]
 
-    def __init__(self, *args, user, offer_industries: bool = True, **kwargs):
+    def __init__(self, *args, user, offer_industries: bool = True, data_stamp=None, **kwargs):
         """`offer_industries=False` (the API, which has no industry filter) spares the query
-        that lists the industries for the page's select."""
+        that lists the industries for the page's select; with `data_stamp` (the page's
+        `companies_data_stamp()`) the list is read from the cache until the data changes."""
         super().__init__(*args, **kwargs)
         industries = []
         if offer_industries:
-            industries = (
-                visible_companies(user)
-                .exclude(industry="")
-                .order_by("industry")
-                .values_list("industry", flat=True)
-                .distinct()[:INDUSTRY_CHOICES_LIMIT]
+            industries = visible_industries(
+                user=user, limit=INDUSTRY_CHOICES_LIMIT, data_stamp=data_stamp
             )
         self.filters["industry"].extra["choices"] = [(name, name) for name in industries]
         self.filters["q"].field.widget.attrs.update(

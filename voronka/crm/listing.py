@@ -138,6 +138,18 @@ def query_without(params: QueryDict, *names: str) -> str:
     return query.urlencode()
 
 
+def cached_for_user(kind: str, *, user, parts, data_stamp, compute):
+    """`compute()`, cached per user (and the user's role and department, which decide what the
+    user sees), `parts` and `data_stamp`. A None result is not cached."""
+    fingerprint = repr((kind, user.pk, user.role, user.department_id, parts, data_stamp))
+    key = f"{kind}:" + hashlib.sha256(fingerprint.encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, TOTALS_CACHE_SECONDS)
+    return value
+
+
 def cached_totals(queryset: QuerySet, *, user, params: QueryDict, data_stamp, **aggregates) -> dict:
     """`queryset.aggregate(**aggregates)`, cached per user, filter values and `data_stamp`.
 
@@ -147,12 +159,10 @@ def cached_totals(queryset: QuerySet, *, user, params: QueryDict, data_stamp, **
     filters = sorted(
         (name, sorted(params.getlist(name))) for name in params if name not in _NOT_FILTERS
     )
-    fingerprint = repr(
-        (queryset.model._meta.label, user.pk, user.role, user.department_id, filters, data_stamp)
+    return cached_for_user(
+        "list-totals",
+        user=user,
+        parts=(queryset.model._meta.label, filters),
+        data_stamp=data_stamp,
+        compute=lambda: queryset.order_by().aggregate(**aggregates),
     )
-    key = "list-totals:" + hashlib.sha256(fingerprint.encode()).hexdigest()
-    totals = cache.get(key)
-    if totals is None:
-        totals = queryset.order_by().aggregate(**aggregates)
-        cache.set(key, totals, TOTALS_CACHE_SECONDS)
-    return totals

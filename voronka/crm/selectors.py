@@ -33,6 +33,7 @@ from voronka.activities.models import Activity
 from voronka.core.text_search import text_match
 from voronka.pipeline.models import Deal, DealStatus
 
+from .listing import cached_for_user
 from .models import Company, Contact, LeadSource, LeadSourceCost
 
 # How many rows the company/contact timelines and deal lists show; older rows stay in the database.
@@ -91,6 +92,26 @@ def company_list(*, user: User) -> QuerySet[Company]:
             won_count=Coalesce(Subquery(won_count), 0),
             last_purchase_at=Subquery(last_purchase_at),
         )
+    )
+
+
+def visible_industries(*, user: User, limit: int, data_stamp=None) -> list[str]:
+    """The industries of the user's visible companies, alphabetically (the filter's choices);
+    cached under `data_stamp` when given, as reading them scans every visible company."""
+
+    def compute():
+        return list(
+            visible_companies(user)
+            .exclude(industry="")
+            .order_by("industry")
+            .values_list("industry", flat=True)
+            .distinct()[:limit]
+        )
+
+    if data_stamp is None:
+        return compute()
+    return cached_for_user(
+        "company-industries", user=user, parts=limit, data_stamp=data_stamp, compute=compute
     )
 
 

@@ -142,8 +142,15 @@ COMPANY_EXPORT_HEADERS = (
 @require_GET
 def company_list(request):
     user = request.user
+    # Counting the visible companies and listing their industries read every one of them:
+    # both are cached until a company or a deal changes.
+    data_stamp = selectors.companies_data_stamp()
     filterset = CompanyFilterSet(
-        request.GET, queryset=selectors.company_list(user=user), request=request, user=user
+        request.GET,
+        queryset=selectors.company_list(user=user),
+        request=request,
+        user=user,
+        data_stamp=data_stamp,
     )
     fmt = export_format(request.GET)
     if fmt:
@@ -157,7 +164,7 @@ def company_list(request):
         default_sort="name",
         template="crm/company_list.html",
         partial="crm/partials/company_table.html",
-        data_stamp=selectors.companies_data_stamp(),
+        data_stamp=data_stamp,
         extra={"maturity_labels": selectors.Maturity.LABELS},
     )
 

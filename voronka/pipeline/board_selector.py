@@ -11,7 +11,10 @@ from decimal import Decimal
 
 from django.db.models import Count, F, FloatField, Sum, Window
 from django.db.models.functions import Cast, RowNumber
+from django.template.defaultfilters import floatformat
 from django.urls import NoReverseMatch, reverse
+from django.utils.formats import localize
+from django.utils.translation import ngettext
 
 from voronka.accounts.visibility import visible_deals
 from voronka.core.models import Organisation
@@ -94,13 +97,28 @@ def card_order():
     return [F("stage_entered_at").desc(), F("pk").desc()]
 
 
+def _initials(owner) -> str:
+    if owner.first_name:
+        return owner.first_name[:1] + owner.last_name[:1]
+    return owner.username[:2].upper()
+
+
 def decorate_cards(deals: list[Deal], stages_by_id: dict[int, Stage]) -> list[Deal]:
-    """Attach what a card shows, computed from the deal's row and its (already loaded) stage."""
+    """Attach what a card shows, computed from the deal's row and its (already loaded) stage.
+
+    The amount, the days label and the owner's initials are formatted here once per card: in
+    the template they cost a filter, a plural translation and four lookups per card, which
+    made most of the board's rendering time (150 cards)."""
     url_pattern = _deal_url_pattern()
     for deal in deals:
         stage = stages_by_id[deal.stage_id]
         deal.stage = stage
         deal.board_days = deal.days_in_stage
+        deal.board_days_label = ngettext("%(days)s day", "%(days)s days", deal.board_days) % {
+            "days": localize(deal.board_days)
+        }
+        deal.board_amount = floatformat(deal.amount, "0g")
+        deal.board_initials = _initials(deal.owner)
         deal.board_rotting = stage.rotting_days is not None and deal.board_days > stage.rotting_days
         if deal.win_probability is not None:
             deal.board_probability = round(deal.win_probability * 100)
@@ -113,19 +131,22 @@ def decorate_cards(deals: list[Deal], stages_by_id: dict[int, Stage]) -> list[De
 
 
 def first_cards(deals, stages: list[Stage]) -> dict[int, list[Deal]]:
-    """The first `CARDS_PER_PAGE` cards of every column, in one query.
+    """The first `CARDS_PER_PAGE` cards of every column, in two queries.
 
-    The window ranks only narrow rows (id, stage, date) inside a subquery; the wide card rows
-    and their company and owner are read for the chosen ids alone, so a column of thousands
-    costs a sort of small rows rather than of whole deals.
+    The window ranks only narrow rows (id, stage, date); the wide card rows and their company
+    and owner are then read by primary key for the chosen ids alone. The ids are fetched first,
+    not nested as a subquery: PostgreSQL cannot tell that the window keeps a few rows per
+    column and hashed them against a full scan of every deal (90 ms at 100k deals).
     """
-    first_ids = (
+    first_ids = list(
         deals.annotate(
             board_rank=Window(RowNumber(), partition_by=[F("stage_id")], order_by=card_order())
         )
         .filter(board_rank__lte=CARDS_PER_PAGE)
-        .values("pk")
+        .values_list("pk", flat=True)
     )
+    if not first_ids:
+        return {stage.pk: [] for stage in stages}
     ranked = (
         Deal.objects.filter(pk__in=first_ids)
         .select_related("company", "owner")

@@ -316,6 +316,9 @@ class Deal(TimeStampedModel):
             # change that keys its cached totals.
             models.Index(fields=["title"], name="deal_title_idx"),
             models.Index(fields=["amount"], name="deal_amount_idx"),
+            # Sorting by status ends with the id (stable pages): (status, stage_entered_at)
+            # cannot serve it, and every deal was sorted for the first page.
+            models.Index(fields=["status", "id"], name="deal_status_id_idx"),
             models.Index(fields=["updated_at"], name="deal_updated_at_idx"),
             import_job_index("deal_import_job_idx"),
             # A head's or manager's visible companies read (owner, company) from the index

@@ -191,8 +191,9 @@ def test_the_list_costs_the_same_queries_for_few_and_many_deals(
     add(60)
     many = queries()
     assert many == few
-    # Includes the deals' change stamp that keys the cached totals, and the header's department.
-    assert few <= 18
+    # Includes the deals' change stamp that keys the cached totals, the header's department,
+    # and the page's stages and pipelines read apart from the rows (a narrower join to plan).
+    assert few <= 20
 
 
 # ---------------------------------------------------------------- export

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from voronka.accounts.visibility import head_department_ids, visible_activities, visible_deals
+from voronka.accounts.visibility import owner_filter, visible_activities, visible_deals
 from voronka.core.formatting import currency_symbol
 from voronka.core.models import Organisation
 from voronka.pipeline.filters import rotting_q
@@ -52,9 +52,9 @@ def rotting_deals(deals: QuerySet, condition: Q) -> tuple[list, int]:
     """Open deals idle in their stage beyond its rotting days, the longest idle first."""
     rotting = deals.filter(condition)
     rows = list(
-        rotting.select_related("stage", "company", "owner", "pipeline").order_by(
-            "stage_entered_at", "pk"
-        )[: LIST_LIMIT + 1]
+        rotting.select_related("stage", "company", "owner").order_by("stage_entered_at", "pk")[
+            : LIST_LIMIT + 1
+        ]
     )
     for deal in rows:
         deal.home_days = deal.days_in_stage
@@ -160,11 +160,13 @@ def home(request):
     team = None
     if user.is_head and user.department_id is not None:
         # The head's whole scope: the department and every sub-department (office → teams).
-        scope = head_department_ids(user)
+        # A head sees exactly the deals of the scope's members, so the visible deals are the
+        # team's; activities are narrowed to the members' own by the same owner rule (a
+        # subquery on the few users, not a join to users on every row).
         team = _block(
             user,
-            activities=visible_activities(user).filter(owner__department_id__in=scope),
-            deals=visible_deals(user).filter(owner__department_id__in=scope),
+            activities=visible_activities(user).filter(owner_filter(user)),
+            deals=visible_deals(user),
             stages=stages,
             rotting=rotting,
         )

@@ -75,11 +75,9 @@ EXPORT_HEADERS = (
 
 
 def _filtered_deals(request, params: QueryDict):
-    """The user's visible deals through the shared filter set, with what the table shows."""
-    deals = visible_deals(request.user).select_related(
-        "company", "stage", "pipeline", "owner", "lead_source", "lost_reason"
-    )
-    filterset = DealFilterSet(params, queryset=deals, request=request)
+    """The user's visible deals through the shared filter set (related rows are the caller's
+    choice: the page and the export read different ones)."""
+    filterset = DealFilterSet(params, queryset=visible_deals(request.user), request=request)
     form = filterset.form
     if "q" in form.fields:
         # A search box refreshes the table as the user types (see the form's hx-trigger).
@@ -137,6 +135,9 @@ def deal_list(request):
     deals = apply_sort(filterset.qs, sorting, DEAL_COLUMNS)
     fmt = export_format(request.GET)
     if fmt:
+        deals = deals.select_related(
+            "company", "stage", "pipeline", "owner", "lead_source", "lost_reason"
+        )
         return tabular_response("deals", EXPORT_HEADERS, _export_rows(deals), fmt)
 
     totals = cached_totals(
@@ -148,7 +149,13 @@ def deal_list(request):
         amount=Sum("amount"),
     )
     # The paginator would count again; the totals query already did.
-    page = paginate(deals, request.GET.get("page"), count=totals["count"])
+    # The page joins only company and owner; stages, pipelines and lost reasons (a few rows)
+    # come in three small queries. PostgreSQL spent 25-40 ms planning the seven-table join on every visit,
+    # for a query that ran in one millisecond.
+    rows = deals.select_related("company", "owner").prefetch_related(
+        "stage", "pipeline", "lost_reason"
+    )
+    page = paginate(rows, request.GET.get("page"), count=totals["count"])
     can_bulk = user.can_manage_team
     list_query = query_without(request.GET, "page", "export")
     context = {
