@@ -24,12 +24,12 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
+from voronka.core.local_time import local_days_between, local_trunc
 from voronka.crm.models import CustomerType, LeadSource, LeadSourceCost
 from voronka.pipeline.models import DealStatus
 
 from .filters import AnalyticsFilter
-from .local_time import local_days_between, local_trunc
-from .summary import channel_summary_rows, channel_summary_serves
+from .summary_reads import channel_summary_rows, channel_summary_serves
 
 WON = Q(status=DealStatus.WON)
 

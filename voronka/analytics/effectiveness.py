@@ -24,7 +24,7 @@ from voronka.accounts.visibility import visible_deals, visible_users
 from voronka.pipeline.models import Deal, DealStatus, Stage, StageVisit, VisitOutcome
 
 from .filters import AnalyticsFilter
-from .summary import summary_pipeline_trials, summary_serves, summary_trials
+from .summary_reads import summary_pipeline_trials, summary_serves, summary_trials
 
 # Prior strength (α + β, in pseudo-trials) used when the moments cannot be estimated: fewer than
 # two groups, or a between-group variance no larger than binomial noise alone explains.

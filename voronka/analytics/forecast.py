@@ -39,12 +39,12 @@ from django.db.models.functions import (
     TruncMonth,
 )
 
+from voronka.core.local_time import local_date_sql
 from voronka.pipeline.models import DealLineItem, DealStatus
 from voronka.pipeline.probability import effective_probability
 
 from .channels import weighted_median
 from .filters import AnalyticsFilter
-from .local_time import local_date_sql
 
 LATEST = date(2999, 12, 31)
 

@@ -25,10 +25,10 @@ from datetime import date, timedelta
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from scipy import stats
 
+from voronka.core.local_time import local_trunc
 from voronka.pipeline.models import DealStatus
 
 from .filters import AnalyticsFilter
-from .local_time import local_trunc
 
 SETTLED_OPEN_SHARE = 0.25
 CONFIDENCE = 0.95

@@ -23,7 +23,8 @@ from django.db.models import Count
 from voronka.pipeline.models import StageChange, StageChangeKind
 
 from .filters import AnalyticsFilter
-from .summary import EXIT_LOST, EXIT_WON, summary_exit_rows, summary_serves
+from .summary import EXIT_LOST, EXIT_WON
+from .summary_reads import summary_exit_rows, summary_serves
 
 WON = "won"
 LOST = "lost"

@@ -39,7 +39,7 @@ from django.utils import timezone
 from voronka.pipeline.models import DealStatus, StageVisit
 
 from .filters import AnalyticsFilter
-from .summary import summary_entered, summary_lost, summary_serves, summary_stay_buckets
+from .summary_reads import summary_entered, summary_lost, summary_serves, summary_stay_buckets
 
 
 class WholeDaysBetween(Func):

@@ -33,7 +33,7 @@ from voronka.accounts.visibility import (
     visible_deals,
     visible_users,
 )
-from voronka.analytics.local_time import local_trunc, month_of_date
+from voronka.core.local_time import local_trunc, month_of_date
 from voronka.pipeline.models import DealLineItem, DealStatus
 from voronka.pipeline.probability import effective_probability
 

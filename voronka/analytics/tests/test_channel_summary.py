@@ -29,7 +29,8 @@ from tests.factories import (
 from voronka.analytics.channels import channels
 from voronka.analytics.filters import AnalyticsFilter
 from voronka.analytics.models import ChannelDaySummary
-from voronka.analytics.summary import channel_summary_serves, summary_rebuild
+from voronka.analytics.summary import summary_rebuild
+from voronka.analytics.summary_reads import channel_summary_serves
 from voronka.crm.models import CustomerType
 from voronka.crm.services import company_update
 from voronka.pipeline.bulk import (
@@ -173,7 +174,7 @@ def figures(analytics_filter, user):
 
 
 def raw_figures(analytics_filter, user):
-    with mock.patch("voronka.analytics.summary.summary_is_built", return_value=False):
+    with mock.patch("voronka.analytics.summary_reads.summary_is_built", return_value=False):
         assert not channel_summary_serves(analytics_filter)
         return figures(analytics_filter, user)
 

@@ -27,7 +27,8 @@ from tests.factories import (
 from voronka.analytics.effectiveness import manager_effectiveness, pipeline_trials
 from voronka.analytics.filters import AnalyticsFilter
 from voronka.analytics.models import StageDaySummary, SummaryState
-from voronka.analytics.summary import summary_rebuild, summary_serves
+from voronka.analytics.summary import summary_rebuild
+from voronka.analytics.summary_reads import summary_serves
 from voronka.analytics.transitions import transition_counts
 from voronka.analytics.velocity import velocity
 from voronka.pipeline.bulk import HistoricalDeal, write_historical_deals
@@ -162,7 +163,7 @@ def figures(analytics_filter, user):
 
 
 def raw_figures(analytics_filter, user):
-    with mock.patch("voronka.analytics.summary.summary_is_built", return_value=False):
+    with mock.patch("voronka.analytics.summary_reads.summary_is_built", return_value=False):
         assert not summary_serves(analytics_filter)
         return figures(analytics_filter, user)
 

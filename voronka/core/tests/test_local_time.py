@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from tests.factories import UserFactory
 from voronka.accounts.models import User
 from voronka.analytics.filters import day_start
-from voronka.analytics.local_time import (
+from voronka.core.local_time import (
     DJANGO_TRUNC,
     local_date_sql,
     local_days_between,
