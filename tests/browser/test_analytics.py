@@ -57,3 +57,21 @@ def test_head_hands_a_stalled_deal_over_after_confirming_and_can_undo_it(page):
     page.get_by_test_id("advice-undo-button").click()
     page.wait_for_load_state("networkidle")
     assert Deal.objects.get(pk=deal.pk).owner_id == owner_before
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_on_a_phone_each_suggestion_is_a_card_with_its_hand_over_button_on_screen(page, language):
+    scenario = build_scenario()
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, scenario.head, language)
+    page.goto(f"{page.base_url}/analytics/managers/advice/{QUERY}")
+    deal = scenario.deals["C"]
+    table = page.get_by_test_id("advice-table")
+    # Nothing to scroll sideways: the whole suggestion fits the card, its button included.
+    assert table.evaluate("t => t.scrollWidth <= t.closest('.table-card').clientWidth")
+    button = page.locator(f"[data-testid=apply-{deal.pk}-{scenario.m1.pk}]")
+    box = button.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    # The column headings move into each card, above their values.
+    assert table.locator("thead").evaluate("head => getComputedStyle(head).display") == "none"
+    screenshot(page, f"advice-phone-{language}")
