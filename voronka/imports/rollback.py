@@ -163,9 +163,10 @@ def written_rows(job: ImportJob) -> WrittenRows:
 
 
 def remember_created(job: ImportJob, made: dict[str, list[int]]) -> None:
-    """Record on the job the products, product lines, people and departments a batch of a
-    products or users file created (they have no `import_job` column). Called in the batch's
-    transaction, so what is recorded is exactly what was committed."""
+    """Record on the job the records it created that have no `import_job` column (products,
+    product lines, people, departments, lead sources, lost reasons), merged with those recorded
+    before. Called in the transaction that created them, so what is recorded is exactly what
+    was committed."""
     if not any(made.values()):
         return
     records = dict(job.created_records or {})

@@ -21,6 +21,7 @@ from .parsing import read_table
 from .products import product_key
 from .reading import Row, RowProblem, RowReader
 from .resolving import NOT_GIVEN, Resolver
+from .rollback import remember_created
 from .writing import RowWriter
 
 # Rows written per transaction. Larger batches cost fewer commits (on SQLite each commit
@@ -149,30 +150,30 @@ def _check_still_holds(job: ImportJob) -> bool:
 def _survey(job: ImportJob, reader: RowReader, already_written: "_LineRanges") -> _Reading:
     """Read and check every row not yet written, keeping none."""
     survey = _Reading()
-    for line, cells in read_table(bytes(job.content)).rows:
-        if line in already_written:
-            continue
-        row, problems = reader.read(line, cells)
-        if row is None:
-            survey.failure(line, problems)
-        else:
-            survey.valid += 1
+    for _row in _valid_rows(job, reader, already_written, survey):
+        pass
     return survey
 
 
 def _rows_to_write(job, reader, resolver, already_written, reading: _Reading):
-    """The valid rows not yet written, with the ids of what was made for them; invalid ones
-    are counted in `reading`."""
+    """The valid rows not yet written, with the ids of what was made for them."""
+    for row in _valid_rows(job, reader, already_written, reading):
+        _fill_created_ids(row, resolver)
+        yield row
+
+
+def _valid_rows(job, reader, already_written, reading: _Reading):
+    """The valid rows of the file not yet written, read one by one; the others are counted
+    in `reading`."""
     for line, cells in read_table(bytes(job.content)).rows:
         if line in already_written:
             continue
         row, problems = reader.read(line, cells)
         if row is None:
             reading.failure(line, problems)
-            continue
-        reading.valid += 1
-        _fill_created_ids(row, resolver)
-        yield row
+        else:
+            reading.valid += 1
+            yield row
 
 
 def _create_products(batch: list[Row], resolver: Resolver) -> bool:
@@ -224,16 +225,12 @@ def _remember_created(job: ImportJob, resolver: Resolver) -> None:
     made["product"] = list(resolver.products.created.values())
     if resolver.products.created_direction is not None:
         made["direction"] = [resolver.products.created_direction]
-    records = dict(job.created_records or {})
-    for key, pks in made.items():
-        if pks:
-            records[key] = sorted({*records.get(key, []), *pks})
+    remember_created(job, made)
     # A new mapping, not the resolver's: this run goes on resolving them as new owners.
     owners = {**job.value_map.get("owner", {})}
     owners.update((raw, str(owner.pk)) for raw, owner in resolver.new_owners.items())
     job.value_map = {**job.value_map, "owner": owners}
-    job.created_records = records
-    ImportJob.objects.filter(pk=job.pk).update(created_records=records, value_map=job.value_map)
+    ImportJob.objects.filter(pk=job.pk).update(value_map=job.value_map)
 
 
 def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
