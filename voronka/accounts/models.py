@@ -58,6 +58,14 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
     @property
+    def initials(self) -> str:
+        """What an owner's avatar shows: «ЕК» for Елена Кузнецова, the login's first two
+        letters for someone without a name."""
+        if self.first_name:
+            return self.first_name[:1] + self.last_name[:1]
+        return self.username[:2].upper()
+
+    @property
     def is_admin(self) -> bool:
         return self.is_superuser or self.role == Role.ADMIN
 
