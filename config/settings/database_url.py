@@ -7,7 +7,13 @@ from django.core.exceptions import ImproperlyConfigured
 
 # cache_size: up to 64 MiB of pages per connection (SQLite's default is 2 MiB), taken as
 # used. An import of 30k deals spent 11 % less CPU with it (its index pages stay in memory).
-SQLITE_INIT_COMMAND = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536"
+# wal_autocheckpoint: copy the log into the database every 64 MiB, not every 4 MiB: a large
+# write (an import's batch) then costs one copy of each page it touches, not several
+# (an import of 100k deals: 47.7 → 45.1 s).
+SQLITE_INIT_COMMAND = (
+    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; "
+    "PRAGMA wal_autocheckpoint=16384"
+)
 
 
 def database_from_url(url: str, *, base_dir: Path) -> dict:

@@ -16,7 +16,6 @@ from .cells import CellError, parse_date, parse_decimal, parse_moment, parse_sta
 from .custom import custom_cell, custom_definitions
 from .fields import fields_for
 from .models import ImportJob, ImportKind
-from .parsing import cell
 from .products import LineItemValue
 from .resolving import NOT_GIVEN, Resolver
 from .users import read_user_row
@@ -77,6 +76,12 @@ class RowReader:
         self.currency = Organisation.current().currency
         self.custom_definitions = custom_definitions(job.kind, job.mapping)
         self.zone = timezone.get_current_timezone_name()
+        self.mapped_columns = [
+            (key, index) for key, index in self.mapping.items() if index is not None
+        ]
+        self.mapped_text_limits = [
+            (key, limit) for key, limit in self.TEXT_LIMITS.items() if key in self.mapping
+        ]
 
     def _moment(self, raw: str):
         return parse_moment(raw, self.zone)
@@ -91,9 +96,11 @@ class RowReader:
         problems: list[RowProblem] = []
         values: dict = {}
         self.row = Row(line=line, values=values)
-
-        def text(key: str) -> str:
-            return cell(cells, self.mapping.get(key))
+        count = len(cells)
+        # The mapped cells by field key ("" for a short row or an unmapped field).
+        text = _Cells(
+            (key, cells[index]) for key, index in self.mapped_columns if index < count
+        ).__getitem__
 
         def attempt(key: str, reader: Callable, raw: str | None = None):
             raw = text(key) if raw is None else raw
@@ -110,24 +117,23 @@ class RowReader:
                 custom[definition.code] = value
         if custom:
             values["custom_fields"] = custom
-        for key, limit in self.TEXT_LIMITS.items():
-            if key in self.mapping:
-                value = text(key)
-                if len(value) > limit:
-                    problems.append(
-                        RowProblem(
-                            line,
-                            self.column(key),
-                            _("Longer than %(limit)s characters.") % {"limit": limit},
-                        )
+        for key, limit in self.mapped_text_limits:
+            value = text(key)
+            if len(value) > limit:
+                problems.append(
+                    RowProblem(
+                        line,
+                        self.column(key),
+                        _("Longer than %(limit)s characters.") % {"limit": limit},
                     )
-                # The same rule as the pages and the API: no control characters in stored text.
-                character = find_control_character(value)
-                if character is not None:
-                    problems.append(
-                        RowProblem(line, self.column(key), control_character_message(character))
-                    )
-                values[key] = value
+                )
+            # The same rule as the pages and the API: no control characters in stored text.
+            character = find_control_character(value)
+            if character is not None:
+                problems.append(
+                    RowProblem(line, self.column(key), control_character_message(character))
+                )
+            values[key] = value
         if "email" in values and values["email"] and "@" not in values["email"]:
             problems.append(RowProblem(line, self.column("email"), _("Not an email address.")))
         if (
@@ -342,6 +348,13 @@ class RowReader:
         values["closed_at"] = closed
         values["first_contact_at"] = first_contact
         values["_date_given"] = bool(given)
+
+
+class _Cells(dict):
+    """A row's cells by field key; "" for a field the row does not give."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
 def _refuse(message: str):

@@ -290,6 +290,8 @@ class RowWriter(PartiesWriter):
             lead_source_id=values.get("lead_source_id"),
             expected_close_date=values.get("expected_close_date"),
             first_contact_at=values.get("first_contact_at") or created,
+            created_at=created,  # given, so that no default is computed (the path sets both)
+            stage_entered_at=path[-1][1],
             description=values.get("description", ""),
             external_id=values.get("external_id", ""),
             custom_fields=values.get("custom_fields", {}),

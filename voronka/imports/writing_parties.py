@@ -44,7 +44,9 @@ class PartiesWriter:
             keys.append(("name", values["company_name"]))
         return keys
 
-    def _prefetch_companies(self, rows: list[Row]) -> dict[int, Company]:
+    def _prefetch_companies(self, rows: list[Row], *, update: bool) -> dict[int, Company | None]:
+        """The companies the rows may name, by id: instances when they may be updated, else
+        only their keys (a deals file names a company; it does not edit it)."""
         inns = {r.values["company_inn"] for r in rows if r.values.get("company_inn")}
         names = {r.values["company_name"] for r in rows if r.values.get("company_name")}
         externals = {
@@ -52,23 +54,37 @@ class PartiesWriter:
         }
         if not (inns or names or externals):
             return {}
-        found = {}
-        query = Q(inn__in=inns) | Q(name__in=names) | Q(external_id__in=externals)
-        for company in Company.objects.filter(query).order_by("pk"):
-            found[company.pk] = company
-            if company.external_id:
-                self.companies.setdefault(("ext", company.external_id), company.pk)
-            if company.inn:
-                self.companies.setdefault(("inn", company.inn), company.pk)
-            self.companies.setdefault(("name", company.name), company.pk)
-            if company.inn:
-                self.companies.setdefault(("name-inn", company.name, company.inn), company.pk)
+        found: dict[int, Company | None] = {}
+        matches = Company.objects.filter(
+            Q(inn__in=inns) | Q(name__in=names) | Q(external_id__in=externals)
+        ).order_by("pk")
+        if update:
+            for company in matches:
+                found[company.pk] = company
+                self._remember_company(company.pk, company.name, company.inn, company.external_id)
+        else:
+            for pk, name, inn, external_id in matches.values_list(
+                "pk", "name", "inn", "external_id"
+            ):
+                found[pk] = None
+                self._remember_company(pk, name, inn, external_id)
         if found and not self.sees_everything:
             visible = set(
                 visible_companies(self.user).filter(pk__in=found).values_list("pk", flat=True)
             )
             self.hidden_companies.update(set(found) - visible)
         return found
+
+    def _remember_company(self, pk: int, name: str, inn: str, external_id: str) -> None:
+        if external_id:
+            self.companies.setdefault(("ext", external_id), pk)
+        if inn:
+            self.companies.setdefault(("inn", inn), pk)
+        self.companies.setdefault(("name", name), pk)
+        if inn:
+            self.companies.setdefault(("name-inn", name, inn), pk)
+        else:
+            self.companies.setdefault(("name-no-inn", name), pk)
 
     def _match_company(self, values: dict) -> int | None:
         if (
@@ -89,10 +105,7 @@ class PartiesWriter:
         self, rows: list[Row], *, update: bool
     ) -> dict[int, tuple[int | None, str]]:
         """Company id per row line, with 'created'/'updated'/'skipped'; creates the missing."""
-        existing = self._prefetch_companies(rows)
-        for company in existing.values():
-            if not company.inn:
-                self.companies.setdefault(("name-no-inn", company.name), company.pk)
+        existing = self._prefetch_companies(rows, update=update)
         result: dict[int, tuple[int | None, str]] = {}
         pending: dict[tuple, Company] = {}
         pending_rows: list[tuple[Row, Company]] = []

@@ -7,6 +7,7 @@ cannot tell a bulk-written deal from one worked in the browser. It is the only o
 history, and `tests/.../test_bulk.py` checks it against the services event by event.
 """
 
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +36,7 @@ from .models import (
 # Every column, read from the unsaved deal as bulk_create would (the id included).
 DEAL_COLUMNS = tuple(column.attname for column in Deal._meta.concrete_fields)
 LINE_COLUMNS = ("deal_id", "product_id", "quantity", "unit_price")
+deal_columns = operator.attrgetter(*DEAL_COLUMNS)  # a deal's row, in DEAL_COLUMNS order
 
 
 class NewDeal:
@@ -42,20 +44,29 @@ class NewDeal:
     `Deal` instance holds, for a fraction of its cost when a file has a hundred thousand rows.
     Columns not given take the model's defaults, as in ``Deal(...)``."""
 
-    __slots__ = DEAL_COLUMNS
-    _defaults = tuple(
-        (column.attname, column.default if column.has_default() else column.get_default())
+    _columns = frozenset(DEAL_COLUMNS)
+    # Fixed defaults are copied in one step; callable ones (a new dict, now) are called for
+    # each deal that does not give the column.
+    _fixed_defaults = {
+        column.attname: column.get_default()
         for column in Deal._meta.concrete_fields
+        if not (column.has_default() and callable(column.default))
+    }
+    _callable_defaults = tuple(
+        (column.attname, column.default)
+        for column in Deal._meta.concrete_fields
+        if column.has_default() and callable(column.default)
     )
 
     def __init__(self, **values):
-        for name, default in self._defaults:
-            if name in values:
-                setattr(self, name, values.pop(name))
-            else:
-                setattr(self, name, default() if callable(default) else default)
-        if values:
-            raise TypeError(f"Deal has no columns {sorted(values)}")
+        if not values.keys() <= self._columns:
+            raise TypeError(f"Deal has no columns {sorted(values.keys() - self._columns)}")
+        attributes = self.__dict__
+        attributes.update(self._fixed_defaults)
+        for name, default in self._callable_defaults:
+            if name not in values:
+                attributes[name] = default()
+        attributes.update(values)
 
     @property
     def pk(self) -> int | None:
@@ -305,9 +316,7 @@ def write_historical_deals(
                 deal.pk = deal_id
                 deal.updated_at = now  # what auto_now would set on save
                 _history_rows(item, rows)
-            writers[Deal].write(
-                tuple(getattr(deal, name) for name in DEAL_COLUMNS) for deal in deals
-            )
+            writers[Deal].write(map(deal_columns, deals))
             writers[StageChange].write(rows.stage_changes)
             writers[StageVisit].write(rows.visits)
             writers[AmountChange].write(rows.amount_changes)
