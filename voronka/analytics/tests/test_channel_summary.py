@@ -35,6 +35,7 @@ from voronka.crm.models import CustomerType
 from voronka.crm.services import company_update
 from voronka.pipeline.bulk import (
     HistoricalDeal,
+    NewDeal,
     refresh_returning_customers,
     write_historical_deals,
 )
@@ -263,3 +264,81 @@ def test_a_company_type_change_and_the_returning_refresh_move_deals_between_rows
     Deal.objects.filter(pk=first.pk).update(status=DealStatus.OPEN, closed_at=None)
     refresh_returning_customers([company.pk])
     assert [row[2] for row in rows()] == [False, False]
+
+
+def _historical(owner, pipeline, company, created, *, won_at=None, amount=Decimal(10)):
+    first = pipeline.stages.order_by("order").first()
+    return HistoricalDeal(
+        deal=NewDeal(
+            title="d",
+            owner_id=owner.pk,
+            pipeline_id=pipeline.pk,
+            company_id=company.pk,
+            amount=amount,
+            first_contact_at=created,
+        ),  # fmt: skip
+        path=[(first, created)],
+        outcome=DealStatus.WON if won_at else DealStatus.OPEN,
+        closed_at=won_at,
+    )
+
+
+def test_the_returning_refresh_moves_flipped_deals_between_rows_that_were_added_beside():
+    """Deals written newest first get their flags only from the refresh: the flipped deals
+    leave their rows (a key written by two batches has two rows) and the result is what a
+    rebuild computes."""
+    owner = UserFactory(role="manager")
+    pipeline = make_pipeline(names=["s0", "s1"], name="p", is_default=False)
+    small = CompanyFactory(owner=owner, customer_type=CustomerType.SMALL)
+    public = CompanyFactory(owner=owner, customer_type=CustomerType.PUBLIC)
+    summary_rebuild()
+    later = T0 + timedelta(days=10)
+    # Two batches with deals in the same cells, written before the wins that make them
+    # returning: every key of these open deals has two rows.
+    for _batch in range(2):
+        write_historical_deals(
+            [
+                _historical(owner, pipeline, small, later),
+                _historical(owner, pipeline, small, later, amount=Decimal(7)),
+                _historical(owner, pipeline, public, later),
+            ]
+        )
+    write_historical_deals(
+        [
+            _historical(owner, pipeline, small, T0, won_at=T0 + timedelta(days=1)),
+            _historical(owner, pipeline, public, T0, won_at=T0 + timedelta(days=2)),
+        ]
+    )
+    assert ChannelDaySummary.objects.filter(is_returning=False).count() == 6
+    refresh_returning_customers([small.pk, public.pk])
+    assert Deal.objects.filter(is_returning_customer=True).count() == 6
+    incremental = summary_totals()
+    # One row per key now, the deals that stayed new untouched.
+    assert ChannelDaySummary.objects.count() == 4
+    summary_rebuild()
+    assert summary_totals() == incremental
+    day = date(2026, 6, 10)
+    assert [row[3:] for row in incremental if row[0] == day] == [
+        ("public", True, 2, 0, 0, 2, Decimal(0)),
+        ("small", True, 4, 0, 0, 4, Decimal(0)),
+    ]
+
+
+def test_the_returning_refresh_recomputes_cells_whose_rows_do_not_hold_the_moved_deals():
+    """Rows that no longer match the deals (written behind the summary's back) are
+    recomputed from the deals rather than given negative counts."""
+    owner = UserFactory(role="manager")
+    pipeline = make_pipeline(names=["s0", "s1"], name="p", is_default=False)
+    company = CompanyFactory(owner=owner, customer_type=CustomerType.SMALL)
+    summary_rebuild()
+    later = T0 + timedelta(days=10)
+    write_historical_deals([_historical(owner, pipeline, company, later)])
+    write_historical_deals(
+        [_historical(owner, pipeline, company, T0, won_at=T0 + timedelta(days=1))]
+    )
+    ChannelDaySummary.objects.filter(cohort_day=date(2026, 6, 10)).delete()
+    refresh_returning_customers([company.pk])
+    incremental = summary_totals()
+    summary_rebuild()
+    assert summary_totals() == incremental
+    assert ChannelDaySummary.objects.filter(is_returning=True).count() == 1
