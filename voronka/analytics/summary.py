@@ -489,22 +489,22 @@ def _summary_rows_of_new_deals(deals, visits, stage_changes) -> list[tuple]:
     entered: dict[tuple, set] = defaultdict(set)
     trials: dict[tuple, list] = defaultdict(lambda: [0, 0])
     succeeded = {VisitOutcome.ADVANCED.value, VisitOutcome.WON.value}
-    for visit in visits:
-        cell = cells[visit.deal_id]
-        if visit.pipeline_id != cell[0]:  # as the raw queries: stays in the deal's pipeline
+    # Tuples unpacked, not read by attribute name: a 100k-deal import goes through 1.5M.
+    for deal_id, pipeline_id, stage_id, seller_id, entered_at, left_at, outcome in visits:
+        cell = cells[deal_id]
+        if pipeline_id != cell[0]:  # as the raw queries: stays in the deal's pipeline
             continue
-        entered[(*cell, visit.stage_id)].add(visit.deal_id)
-        if visit.left_at is not None:
-            stays[(*cell, visit.stage_id, whole_days(visit.entered_at, visit.left_at))] += 1
-        if visit.outcome:
-            counts = trials[(*cell, visit.stage_id, visit.owner_id)]
+        entered[(*cell, stage_id)].add(deal_id)
+        if left_at is not None:
+            stays[(*cell, stage_id, whole_days(entered_at, left_at))] += 1
+        if outcome:
+            counts = trials[(*cell, stage_id, seller_id)]
             counts[0] += 1
-            counts[1] += visit.outcome in succeeded
+            counts[1] += outcome in succeeded
     exits: Counter = Counter()
-    for change in stage_changes:
-        if change.kind in EXIT_KINDS and change.from_stage_id is not None:
-            key = EXIT_KEYS.get(change.kind, change.to_stage_id)
-            exits[(*cells[change.deal_id], change.from_stage_id, key)] += 1
+    for deal_id, kind, from_stage_id, to_stage_id, *_rest in stage_changes:
+        if kind in EXIT_KINDS and from_stage_id is not None:
+            exits[(*cells[deal_id], from_stage_id, EXIT_KEYS.get(kind, to_stage_id))] += 1
     stay, enter, trial = (
         SummaryMeasure.STAY.value, SummaryMeasure.ENTERED.value, SummaryMeasure.TRIAL.value
     )  # fmt: skip

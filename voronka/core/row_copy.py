@@ -117,7 +117,8 @@ class RowWriter:
                     values = list(row)
                     for index, convert in converters:
                         values[index] = convert(values[index])
-                    yield (*values, *defaults)
+                    values += defaults
+                    yield values  # both drivers take a list: no second copy
 
             full_rows = prepared()
         else:

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from voronka.pipeline.models import DealStatus
 
+CENT = Decimal("0.01")
+
 
 class CellError(ValueError):
     """A cell that cannot be read; the message is shown in the per-row report."""
@@ -40,7 +42,7 @@ def parse_decimal(text: str) -> Decimal:
         raise CellError(_("The amount must be zero or positive."))
     if value >= Decimal("1e12"):
         raise CellError(_("The amount is too large."))
-    return value.quantize(Decimal("0.01"))
+    return value.quantize(CENT)
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d.%m.%y", "%Y/%m/%d")

@@ -373,8 +373,11 @@ def _digits(phone: str) -> str:
     return "".join(ch for ch in phone if ch.isdigit())[-10:]
 
 
+CENT = Decimal("0.01")
+
+
 def _line_total(lines) -> Decimal:
     total = sum((line.quantity * line.unit_price for line in lines), Decimal(0))
     if total >= MAX_AMOUNT:
         raise AmountTooLarge(field="quantity")
-    return total.quantize(Decimal("0.01"))
+    return total.quantize(CENT)
