@@ -440,7 +440,7 @@ def _channel_rows_of_new_deals(deals: list[Deal]) -> list[tuple]:
     types = {}
     for start in range(0, len(company_ids), 5000):
         types.update(
-            Company.objects.filter(pk__in=company_ids[start : start + 5000]).values_list(
+            Company.objects.filter(pk__any_of=company_ids[start : start + 5000]).values_list(
                 "pk", "customer_type"
             )
         )

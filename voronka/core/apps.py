@@ -11,6 +11,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
+        from . import lookups  # noqa: F401  (registers field__any_of)
         from .folders import ensure_writable_folders
 
         # Runs before any command or request touches the database (`migrate` on a fresh clone

@@ -120,11 +120,11 @@ class RowWriter(PartiesWriter):
         externals = {r.values["external_id"] for r in rows if r.values.get("external_id")}
         titles = {r.values.get("title", "") for r in rows} - {""}
         companies = {company_ids.get(r.line) for r in rows}
-        query = Q(external_id__in=externals) if externals else Q(pk__in=[])
-        natural = Q(title__in=titles) & (
-            Q(company_id__in=companies - {None}) | Q(company__isnull=True)
+        query = Q(external_id__any_of=externals) if externals else Q(pk__in=[])
+        natural = Q(title__any_of=titles) & (
+            Q(company_id__any_of=companies - {None}) | Q(company__isnull=True)
             if None in companies
-            else Q(company_id__in=companies)
+            else Q(company_id__any_of=companies)
         )
         if not self.deal_key_by_external_id or any(not r.values.get("external_id") for r in rows):
             query |= natural
@@ -204,7 +204,7 @@ class RowWriter(PartiesWriter):
             return
         first_win = dict(
             Deal.objects.filter(
-                company_id__in=companies, status=DealStatus.WON, closed_at__isnull=False
+                company_id__any_of=companies, status=DealStatus.WON, closed_at__isnull=False
             )
             .values("company_id")
             .annotate(first=Min("closed_at"))

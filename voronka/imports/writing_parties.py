@@ -56,7 +56,7 @@ class PartiesWriter:
             return {}
         found: dict[int, Company | None] = {}
         matches = Company.objects.filter(
-            Q(inn__in=inns) | Q(name__in=names) | Q(external_id__in=externals)
+            Q(inn__any_of=inns) | Q(name__any_of=names) | Q(external_id__any_of=externals)
         ).order_by("pk")
         if update:
             for company in matches:
