@@ -44,13 +44,19 @@ def newest_runs() -> dict[tuple[str, str], dict]:
         earlier = runs.get(key)
         if earlier and data.get("only") and not key[0].startswith("load-"):
             # A quick run of a few URLs completes the newest run: its rows replace those URLs'.
-            rows = {(row["role"], row["url"]): row for row in earlier["rows"]}
-            rows.update({(row["role"], row["url"]): row for row in data["rows"]})
+            rows = {_page_key(row): row for row in earlier["rows"]}
+            rows.update({_page_key(row): row for row in data["rows"]})
             earlier["rows"] = list(rows.values())
             earlier.setdefault("completed_by", []).append(data["date"][:10])
             continue
         runs[key] = data  # sorted by date: the newest wins
     return runs
+
+
+def _page_key(row) -> tuple[str, str]:
+    """(role, page): a role's deal or company card is one page whichever record a run opened
+    (the newest one the role sees), so a quick run's card replaces the earlier run's."""
+    return row["role"], re.sub(r"^/(deals|companies)/\d+/$", r"/\1/<id>/", row["url"])
 
 
 def worst(rows, match) -> dict | None:
@@ -78,10 +84,9 @@ def target_rows(runs) -> list[str]:
         if row is None:
             lines.append(f"| {label} | not measured | |")
             return
-        figure = (
-            f"{row['p95_ms']:.0f} ms ({row['role']}, {row['queries']} queries; "
-            f"load average {load_average(run)})"
-        )
+        # A quick run's row says its own date and load; the others, the run's load.
+        when = row.get("run") or f"load average {load_average(run)}"
+        figure = f"{row['p95_ms']:.0f} ms ({row['role']}, {row['queries']} queries; {when})"
         lines.append(f"| {label} | {figure} | {verdict(row['p95_ms'] < limit)} |")
 
     for name, match in LIST_PAGES.items():
