@@ -12,8 +12,8 @@ database, it requests every parameterless page (found in the URL configuration),
 pipeline's board, a deal card, a company card and every API list call (from the OpenAPI
 schema) through Django's test client as an admin, a head, a manager and a viewer: median and
 p95 of the server time, the number of SQL queries, the HTTP status, and the ratio to a
-reference from the same run: the page's hand-written SQL for velocity, transitions and
-managers (`bench/reference_sql.py`), the trivial /health/ view for everything else. Results go
+reference from the same run: the page's hand-written SQL for the analytics pages that read raw
+rows (`bench/reference_sql.py`), the trivial /health/ view for everything else. Results go
 to bench/results/<date>-<engine>-<size>.json and .csv with the machine's description;
 `bench/report.py` turns them into the table in docs/performance.md.
 

@@ -3,7 +3,8 @@
 The floor a page is compared with: the same counts over the same deals (default pipeline, the
 default 12-month cohort, the user's visible owners) written directly against the tables, with
 no summary. A page at 1.0× does nothing but this SQL; a summary lets a page go below 1.
-Velocity, transitions and managers; inflow, channels, repeat purchases and advice.
+Velocity, transitions and managers; inflow, channels, repeat purchases and advice; funnel,
+forecast and win probability.
 """
 
 from __future__ import annotations
@@ -257,6 +258,101 @@ def advice_sql(user, vendor):
     ]
 
 
+def _previous_period():
+    """The funnel's comparison cohort: the period of the same length that ends the day before."""
+    from voronka.analytics.filters import day_start, default_period
+
+    date_from, date_to = default_period()
+    new_to = date_from - timedelta(days=1)
+    return day_start(new_to - (date_to - date_from)), day_start(new_to + timedelta(days=1))
+
+
+def _weighted(amount: str, vendor: str) -> str:
+    """amount × the deal's probability now: its win probability, else its stage's manual one."""
+    real = "double precision" if vendor == "postgresql" else "REAL"
+    probability = f"COALESCE(d.win_probability, CAST(s.probability AS {real}) / 100.0)"
+    return f"CAST({amount} AS {real}) * {probability}"
+
+
+def funnel_sql(user, vendor):
+    """Per furthest stage: deals, amount, won/lost/open and won amount; this period and the one
+    before (the page's comparison)."""
+    from voronka.analytics.filters import default_pipeline
+
+    owners, owner_params = _owners(user)
+    pipeline = default_pipeline().pk
+    sql = (
+        "SELECT d.furthest_stage_id, COUNT(*), SUM(d.amount), "
+        "SUM(CASE WHEN d.status = 'won' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN d.status = 'lost' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN d.status = 'open' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN d.status = 'won' THEN d.amount END) FROM pipeline_deal d "
+        "WHERE d.pipeline_id = %s AND d.first_contact_at >= %s AND d.first_contact_at < %s"
+        f"{owners} GROUP BY 1"
+    )
+    return [(sql, [pipeline, *period, *owner_params]) for period in (_period(), _previous_period())]
+
+
+def forecast_sql(user, vendor):
+    """Open deals of any first contact per expected close month: count, amount, weighted
+    amount; their line items per product: deals, quantity, revenue, weighted revenue."""
+    from voronka.analytics.filters import default_pipeline
+
+    owners, owner_params = _owners(user)
+    params = [default_pipeline().pk, *owner_params]
+    if vendor == "postgresql":
+        month = "DATE_TRUNC('month', d.expected_close_date)"
+        line = "CAST(i.quantity AS double precision) * CAST(i.unit_price AS double precision)"
+    else:
+        month = "strftime('%%Y-%%m-01', d.expected_close_date)"
+        line = "CAST(i.quantity AS REAL) * CAST(i.unit_price AS REAL)"
+    open_deals = f"d.pipeline_id = %s AND d.status = 'open'{owners}"
+    return [
+        (
+            f"SELECT {month}, COUNT(*), SUM(d.amount), SUM({_weighted('d.amount', vendor)}) "
+            "FROM pipeline_deal d JOIN pipeline_stage s ON s.id = d.stage_id "
+            f"WHERE {open_deals} GROUP BY 1",
+            params,
+        ),
+        (
+            "SELECT i.product_id, p.name, r.name, p.unit, COUNT(DISTINCT i.deal_id), "
+            f"SUM(i.quantity), SUM({line}), SUM({_weighted(line, vendor)}) "
+            "FROM pipeline_deallineitem i JOIN pipeline_deal d ON d.id = i.deal_id "
+            "JOIN pipeline_stage s ON s.id = d.stage_id "
+            "JOIN catalog_product p ON p.id = i.product_id "
+            "JOIN catalog_direction r ON r.id = p.direction_id "
+            f"WHERE {open_deals} GROUP BY 1, 2, 3, 4",
+            params,
+        ),
+    ]
+
+
+def win_probability_sql(user, vendor):
+    """The cohort's open deals per stage: count, estimated, amount, weighted amount, average
+    estimate; the 20 with the largest weighted amount (with stage, owner and company)."""
+    where, params = _scope(user)
+    weighted = _weighted("d.amount", vendor)
+    return [
+        (
+            "SELECT d.stage_id, COUNT(*), "
+            "SUM(CASE WHEN d.win_probability IS NOT NULL THEN 1 ELSE 0 END), SUM(d.amount), "
+            f"SUM({weighted}), AVG(d.win_probability) "
+            "FROM pipeline_deal d JOIN pipeline_stage s ON s.id = d.stage_id "
+            f"WHERE d.status = 'open' AND {where} GROUP BY 1",
+            params,
+        ),
+        (
+            f"SELECT d.*, {weighted} AS weighted, s.*, u.*, c.* FROM pipeline_deal d "
+            "JOIN pipeline_stage s ON s.id = d.stage_id "
+            "JOIN accounts_user u ON u.id = d.owner_id "
+            "LEFT JOIN crm_company c ON c.id = d.company_id "
+            f"WHERE d.status = 'open' AND {where} "
+            "ORDER BY weighted DESC NULLS LAST, d.id LIMIT 20",
+            params,
+        ),
+    ]
+
+
 REFERENCE_SQL = {
     "/analytics/velocity/": velocity_sql,
     "/analytics/transitions/": transitions_sql,
@@ -265,6 +361,9 @@ REFERENCE_SQL = {
     "/analytics/channels/": channels_sql,
     "/analytics/repeat/": repeat_sql,
     "/analytics/managers/advice/": advice_sql,
+    "/analytics/funnel/": funnel_sql,
+    "/analytics/forecast/": forecast_sql,
+    "/analytics/win-probability/": win_probability_sql,
 }
 
 
