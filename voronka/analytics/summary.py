@@ -20,10 +20,11 @@ reads them raw.
 `ChannelDaySummary` is kept the same way, over the same cells (every refresh, rebuild and
 new-deal batch writes both), for the channels page: deals per lead source, customer type and
 maturity without joining every deal of the period to its company (0.9 s of 1.1 at 1M). Two
-more things move a deal between its rows without touching its cell, and each refreshes the
-cells of the deals concerned: a company's new customer type (`customer_type_changed` hook, run
-by `crm.services.company_update`) and the returning-customer flags recomputed by
-`pipeline.bulk.refresh_returning_customers` (`deals_changed` hook).
+more things move a deal between its rows without touching its cell: a company's new customer
+type (`customer_type_changed` hook, run by `crm.services.company_update`), which refreshes the
+cells of its deals, and a returning-customer flag flipped by
+`pipeline.bulk.refresh_returning_customers` (`deals_changed` hook), which moves each flipped
+deal from the row of its old flag to the row of its new one.
 """
 
 from __future__ import annotations

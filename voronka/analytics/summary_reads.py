@@ -29,11 +29,11 @@ def summary_serves(analytics_filter: AnalyticsFilter) -> bool:
     )
 
 
-def summary_rows(analytics_filter: AnalyticsFilter, user, measure: str) -> QuerySet:
-    """The measure's rows of the filter's pipeline, period and the owners the user may see."""
-    rows = restrict(StageDaySummary.objects.all(), user).filter(
+def _cells_in_scope(model, analytics_filter: AnalyticsFilter, user) -> QuerySet:
+    """A summary's rows of the filter's pipeline, period, department and owner that the user
+    may see: the cells `AnalyticsFilter.deals` would read (both summaries share them)."""
+    rows = restrict(model.objects.all(), user).filter(
         pipeline_id=analytics_filter.pipeline.pk,
-        measure=measure,
         cohort_day__gte=analytics_filter.date_from,
         cohort_day__lte=analytics_filter.date_to,
     )
@@ -45,6 +45,11 @@ def summary_rows(analytics_filter: AnalyticsFilter, user, measure: str) -> Query
     if analytics_filter.owner_id is not None:
         rows = rows.filter(owner_id=analytics_filter.owner_id)
     return rows
+
+
+def summary_rows(analytics_filter: AnalyticsFilter, user, measure: str) -> QuerySet:
+    """The measure's rows of the filter's pipeline, period and the owners the user may see."""
+    return _cells_in_scope(StageDaySummary, analytics_filter, user).filter(measure=measure)
 
 
 def summary_stay_buckets(analytics_filter, user) -> list[dict]:
@@ -130,17 +135,7 @@ def channel_summary_serves(analytics_filter: AnalyticsFilter) -> bool:
 
 def channel_summary_rows(analytics_filter: AnalyticsFilter, user) -> QuerySet[ChannelDaySummary]:
     """The channel rows of the filter (as `AnalyticsFilter.deals`) the user may see."""
-    rows = restrict(ChannelDaySummary.objects.all(), user).filter(
-        pipeline_id=analytics_filter.pipeline.pk,
-        cohort_day__gte=analytics_filter.date_from,
-        cohort_day__lte=analytics_filter.date_to,
-    )
-    if analytics_filter.department_id is not None:
-        rows = rows.filter(
-            owner__department_id__in=department_scope_ids(analytics_filter.department_id)
-        )
-    if analytics_filter.owner_id is not None:
-        rows = rows.filter(owner_id=analytics_filter.owner_id)
+    rows = _cells_in_scope(ChannelDaySummary, analytics_filter, user)
     if analytics_filter.lead_source_id is not None:
         rows = rows.filter(lead_source_id=analytics_filter.lead_source_id)
     if analytics_filter.customer_type:

@@ -12,7 +12,7 @@ from voronka.core.control_characters import control_character_message, find_cont
 from voronka.core.models import Organisation
 from voronka.pipeline.models import DealStatus
 
-from .cells import CellError, parse_date, parse_decimal, parse_moment, parse_status
+from .cells import CENT, CellError, parse_date, parse_decimal, parse_moment, parse_status
 from .custom import custom_cell, custom_definitions
 from .fields import fields_for
 from .models import ImportJob, ImportKind
@@ -239,7 +239,7 @@ class RowReader:
             return
         if unit_price is None and text("amount") and values.get("amount") is not None:
             # A deal's value and its product: the line is worth the deal's value.
-            unit_price = (values["amount"] / quantity).quantize(Decimal("0.01"))
+            unit_price = (values["amount"] / quantity).quantize(CENT)
         values["line_item"] = LineItemValue(
             product_id=product_id, name=values["product_name"], quantity=quantity,
             unit_price=unit_price,

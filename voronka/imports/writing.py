@@ -16,6 +16,7 @@ from voronka.pipeline.bulk import HistoricalDeal, NewDeal, NewLineItem, write_hi
 from voronka.pipeline.models import Deal, DealStatus, LostReason, Stage
 from voronka.pipeline.services import MAX_AMOUNT, AmountTooLarge
 
+from .cells import CENT
 from .models import ImportJob, ImportKind, OnMatch
 from .products import write_products
 from .reading import Row, RowProblem
@@ -371,9 +372,6 @@ class RowWriter(PartiesWriter):
 
 def _digits(phone: str) -> str:
     return "".join(ch for ch in phone if ch.isdigit())[-10:]
-
-
-CENT = Decimal("0.01")
 
 
 def _line_total(lines) -> Decimal:
